@@ -1,0 +1,18 @@
+"""Errors raised for bad user input.
+
+Every user-facing error is an :class:`InputError`: a one-line message that names
+the offending field and what is allowed. The command-line program prints it and
+exits with status 2, without a traceback.
+"""
+
+from __future__ import annotations
+
+__all__ = ["InputError"]
+
+
+class InputError(ValueError):
+    """Bad user input: the message names the field and the allowed values."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(f"{field}: {message}")

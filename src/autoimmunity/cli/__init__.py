@@ -1,0 +1,5 @@
+"""The ``autoimmunity`` command-line program."""
+
+from ._main import app, main
+
+__all__ = ["app", "main"]

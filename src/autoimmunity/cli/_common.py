@@ -1,0 +1,75 @@
+"""Shared CLI helpers: one-line errors, JSON output, tables."""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import sys
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+import typer
+
+from .._errors import InputError
+
+__all__ = ["handle_errors", "print_json", "to_jsonable", "print_table", "fail"]
+
+
+def fail(message: str) -> None:
+    """Print one error line to stderr and exit with status 2."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def handle_errors(func: Callable) -> Callable:
+    """Turn :class:`InputError` (and file errors) into one line on stderr and exit code 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except InputError as exc:
+            fail(str(exc))
+        except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+            fail(f"{exc.filename}: {exc.strerror}")
+
+    return wrapper
+
+
+def to_jsonable(value):
+    """Convert numpy/pandas values into plain JSON types (NaN -> null)."""
+    if isinstance(value, pd.DataFrame):
+        return [to_jsonable(r) for r in value.to_dict(orient="records")]
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    return value
+
+
+def print_json(value) -> None:
+    """Print one JSON object (or list) to stdout."""
+    sys.stdout.write(json.dumps(to_jsonable(value), indent=2) + "\n")
+
+
+def print_table(table: pd.DataFrame, title: str, columns: list[str] | None = None, limit: int = 30) -> None:
+    """Render a DataFrame with rich."""
+    from rich.console import Console
+    from rich.table import Table
+
+    columns = columns or list(table.columns)
+    out = Table(title=title)
+    for col in columns:
+        out.add_column(col)
+    for row in table[columns].head(limit).itertuples(index=False):
+        out.add_row(*[f"{v:.3f}" if isinstance(v, float) else str(v) for v in row])
+    console = Console()
+    console.print(out)
+    if len(table) > limit:
+        console.print(f"... {len(table) - limit} more rows (use --json for all)")
