@@ -14,7 +14,7 @@ import typer
 
 from .._errors import InputError
 
-__all__ = ["handle_errors", "print_json", "to_jsonable", "print_table", "fail"]
+__all__ = ["handle_errors", "quiet_warnings", "print_json", "to_jsonable", "print_table", "fail"]
 
 
 def fail(message: str) -> None:
@@ -34,6 +34,20 @@ def handle_errors(func: Callable) -> Callable:
             fail(str(exc))
         except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
             fail(f"{exc.filename}: {exc.strerror}")
+
+    return wrapper
+
+
+def quiet_warnings(func: Callable) -> Callable:
+    """Silence Python warnings inside a command (the command reports what matters itself)."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return func(*args, **kwargs)
 
     return wrapper
 

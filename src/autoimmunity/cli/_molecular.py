@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ._common import handle_errors, print_json, print_table
+from ._common import handle_errors, print_json, print_table, quiet_warnings
 
 
 def register(app: typer.Typer) -> None:
@@ -29,6 +29,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     @handle_errors
+    @quiet_warnings
     def present(
         hla: str = typer.Option(..., help='Genotype, e.g. "DRB1*04:01,DRB1*03:01,DQA1*03:01-DQB1*03:02".'),
         protein: str = typer.Option("all", help="Comma-separated gene symbols or accessions, or 'all'."),
@@ -40,6 +41,8 @@ def register(app: typer.Typer) -> None:
         from ..molecular import present as _present
 
         table = _present(hla, protein, threshold=threshold, only_presented=not all_windows)
+        if table.attrs.get("unmodelled"):
+            typer.echo(f"note: no binding model for {', '.join(table.attrs['unmodelled'])}; they present nothing", err=True)
         table = table.sort_values("percentile_rank").reset_index(drop=True)
         if json_out:
             print_json(table)

@@ -16,6 +16,7 @@ Everything here depends only on genotype and protein set, so results are cached.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
@@ -25,10 +26,10 @@ import pandas as pd
 from .._errors import InputError
 from ._aminoacids import encode
 from ._antigens import Protein, get_proteins
-from ._binding import CORE_LENGTH, _require, best_cores, core_scores, percentile_rank
+from ._binding import CORE_LENGTH, best_cores, core_matrix, core_scores, percentile_rank
 from ._hla import HLAGenotype, HLAMolecule, parse_genotype
 
-__all__ = ["PRESENTATION_THRESHOLD", "PEPTIDE_LENGTH", "present", "presented_ligands", "as_genotype"]
+__all__ = ["PRESENTATION_THRESHOLD", "PEPTIDE_LENGTH", "present", "presented_ligands", "as_genotype", "unmodelled_molecules"]
 
 #: Percentile rank (%) at or below which a peptide counts as presented: the
 #: strong-binder threshold of NetMHCIIpan-3.2 (Jensen KK et al., Immunology
@@ -40,7 +41,7 @@ PEPTIDE_LENGTH = 15
 #: Offsets from the core's first residue (P1) of the TCR-facing positions
 #: P-1, P2, P3, P5, P8 (Rudolph MG, Stanfield RL, Wilson IA, Annu Rev Immunol
 #: 2006;24:419; Stern LJ et al., Nature 1994;368:215).
-_CONTACT_OFFSETS = np.array([-2, 1, 2, 4, 7])
+_CONTACT_OFFSETS = np.array([-1, 1, 2, 4, 7])
 #: Residue used for P-1 when the core starts at a protein's first residue.
 _MISSING_FLANK = "G"
 
@@ -67,6 +68,11 @@ def _as_proteins(proteins) -> tuple[Protein, ...]:
     return tuple(p if isinstance(p, Protein) else get_proteins([p])[0] for p in proteins)
 
 
+def unmodelled_molecules(genotype: HLAGenotype) -> list[str]:
+    """Molecules of the genotype that no matrix scores (they present nothing)."""
+    return [m.name for m in genotype.molecules if core_matrix(m) is None]
+
+
 def _windows(sequence: str, length: int) -> np.ndarray:
     raw = np.frombuffer(sequence.encode("ascii"), dtype="S1")
     view = np.lib.stride_tricks.sliding_window_view(raw, length).copy()
@@ -77,7 +83,9 @@ def _windows(sequence: str, length: int) -> np.ndarray:
 def _present_cached(genotype: HLAGenotype, proteins: tuple[Protein, ...], peptide_length: int) -> pd.DataFrame:
     frames = []
     for molecule in genotype.molecules:
-        matrix = _require(molecule)
+        matrix = core_matrix(molecule)
+        if matrix is None:
+            continue
         for protein in proteins:
             seq = protein.sequence
             length = min(peptide_length, len(seq))
@@ -133,7 +141,12 @@ def present(
         raise InputError("threshold", f"{threshold} is outside (0, 100]; it is a percentile rank")
     if peptide_length < CORE_LENGTH:
         raise InputError("peptide_length", f"{peptide_length} is shorter than the 9-residue core")
-    table = _present_cached(as_genotype(genotype), _as_proteins(proteins), int(peptide_length)).copy()
+    geno = as_genotype(genotype)
+    missing = unmodelled_molecules(geno)
+    if missing:
+        warnings.warn(f"no binding model for {', '.join(missing)}: these molecules present nothing", stacklevel=2)
+    table = _present_cached(geno, _as_proteins(proteins), int(peptide_length)).copy()
+    table.attrs["unmodelled"] = missing
     table["presented"] = table["percentile_rank"] <= threshold
     if only_presented:
         table = table[table["presented"]].reset_index(drop=True)
@@ -165,7 +178,9 @@ def presented_ligands(
     """
     geno = as_genotype(genotype)
     prots = _as_proteins(proteins)
-    table = present(geno, prots, threshold=threshold, peptide_length=peptide_length, only_presented=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table = present(geno, prots, threshold=threshold, peptide_length=peptide_length, only_presented=True)
     if table.empty:
         return pd.DataFrame(
             columns=["protein", "accession", "core_start", "core", "p_minus1", "tcr_contacts", "allele",

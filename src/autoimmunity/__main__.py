@@ -1,0 +1,5 @@
+"""``python -m autoimmunity`` runs the command-line program."""
+
+from .cli import main
+
+main()

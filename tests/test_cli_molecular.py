@@ -1,0 +1,66 @@
+"""The molecular commands of the ``autoimmunity`` program."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from autoimmunity.cli import app
+
+runner = CliRunner()
+
+
+def _json(result):
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_bind_json_has_the_documented_keys():
+    """Issue 2 CLI contract; HA 306-318 core YVKQNTLKL (Stern LJ et al. Nature 1994;368:215)."""
+    out = _json(runner.invoke(app, ["bind", "--allele", "HLA-DRB1*04:01", "--peptide", "PKYVKQNTLKLAT", "--json"]))
+    assert {"allele", "peptide", "core", "score", "percentile_rank"} <= set(out)
+    assert out["core"] == "YVKQNTLKL"
+
+
+def test_present_json_lists_presented_peptides():
+    out = _json(runner.invoke(app, ["present", "--hla", "DRB1*15:01", "--protein", "MBP", "--json"]))
+    assert isinstance(out, list) and out
+    assert all(row["presented"] for row in out)
+    assert "VHFFKNIVT" in {row["core"] for row in out}
+
+
+def test_modify_deamidate_and_citrullinate():
+    out = _json(runner.invoke(app, ["modify", "--deamidate", "--peptide", "QLQPFPQPQLPY", "--json"]))
+    assert out["modified"] == "QLQPFPQPELPY" and out["sites"] == [9]
+    out = _json(runner.invoke(app, ["modify", "--citrullinate", "--peptide", "SAVRLRSSVPGVR", "--positions", "6", "--json"]))
+    assert out["modified"] == "SAVRLXSSVPGVR"
+
+
+@pytest.mark.parametrize(
+    "args, field",
+    [
+        (["bind", "--allele", "DRB1*99:01", "--peptide", "PKYVKQNTLKLAT"], "allele"),
+        (["bind", "--allele", "DRB1*04:01", "--peptide", "PKYVKQNT1KLAT"], "peptide"),
+        (["bind", "--allele", "DRB1*04:01", "--peptide", "PKYVK"], "peptide"),
+        (["present", "--hla", "DRB1*04:01", "--protein", "NOPE"], "protein"),
+        (["modify", "--peptide", "QLQPFPQPQLPY"], "modification"),
+    ],
+)
+def test_bad_input_is_one_line_with_exit_code_2(args, field):
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {field}:"), result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_installed_program_prints_no_traceback():
+    proc = subprocess.run(
+        [sys.executable, "-m", "autoimmunity", "bind", "--allele", "DRB1*04:01", "--peptide", "PKYV"],
+        capture_output=True, text=True,
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.strip().count("\n") == 0
