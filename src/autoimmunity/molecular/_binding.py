@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Protocol
 from importlib import resources
 from pathlib import Path
 
@@ -49,6 +50,11 @@ __all__ = [
     "BACKGROUND_SEED",
     "CoreMatrix",
     "BindingPrediction",
+    "MatrixPredictor",
+    "TepitopePan",
+    "ProjectDQ",
+    "PREDICTORS",
+    "register_predictor",
     "core_matrix",
     "core_scores",
     "best_cores",
@@ -162,24 +168,72 @@ def modelled_molecules() -> list[str]:
     return sorted(_dq_matrices())
 
 
+class MatrixPredictor(Protocol):
+    """The binding-predictor interface: a source of 9-mer core matrices.
+
+    ``matrix(name)`` returns the :class:`CoreMatrix` that scores the molecule
+    ``name`` (canonical, e.g. ``HLA-DRB1*04:01``), or ``None`` if the predictor
+    does not cover it. Every kernel in the package works on ``CoreMatrix``, so a
+    new predictor plugs in by returning matrices (see :func:`register_predictor`).
+    """
+
+    name: str
+
+    def matrix(self, name: str) -> CoreMatrix | None: ...
+
+
+class TepitopePan:
+    """TEPITOPEpan HLA-DR matrices (Zhang et al. 2012), read lazily from ``epytope``."""
+
+    name = "TEPITOPEpan"
+
+    def matrix(self, name: str) -> CoreMatrix | None:
+        body = name.removeprefix("HLA-")
+        if not body.startswith("DR"):
+            return None
+        return _tepitope_matrix(body)
+
+
+class ProjectDQ:
+    """The project's fitted HLA-DQ matrices (``data/dq_matrices.tsv``).
+
+    A DQ molecule without its own matrix borrows the matrix of a modelled
+    molecule with the same beta chain, labelled ``(beta-chain proxy)``.
+    """
+
+    name = "project-DQ"
+
+    def matrix(self, name: str) -> CoreMatrix | None:
+        if not name.startswith("HLA-DQ"):
+            return None
+        dq = _dq_matrices()
+        if name in dq:
+            return dq[name]
+        beta = name.split("-")[-1]
+        for other, matrix in dq.items():
+            if other.endswith(beta):
+                return CoreMatrix(name, f"{matrix.source} (beta-chain proxy)", matrix.weights, matrix.intercept)
+        return None
+
+
+#: Predictors consulted in order by :func:`core_matrix`.
+PREDICTORS: list[MatrixPredictor] = [TepitopePan(), ProjectDQ()]
+
+
+def register_predictor(predictor: MatrixPredictor, *, first: bool = True) -> None:
+    """Add a predictor (consulted before the built-in ones when ``first``)."""
+    PREDICTORS.insert(0 if first else len(PREDICTORS), predictor)
+    core_matrix.cache_clear()
+
+
 @lru_cache(maxsize=None)
 def core_matrix(molecule: str | HLAMolecule) -> CoreMatrix | None:
-    """The matrix that scores a molecule, or ``None`` if none applies.
-
-    DR: TEPITOPEpan for the beta chain. DQ: the project's matrix for the exact
-    alpha-beta pair, else one sharing the beta chain (see module docstring).
-    """
+    """The matrix that scores a molecule (first predictor that covers it), or ``None``."""
     name = molecule.name if isinstance(molecule, HLAMolecule) else normalize_molecule(str(molecule))
-    body = name.removeprefix("HLA-")
-    if body.startswith("DR"):
-        return _tepitope_matrix(body)
-    dq = _dq_matrices()
-    if name in dq:
-        return dq[name]
-    beta = body.split("-")[-1]
-    for other, matrix in dq.items():
-        if other.endswith(beta):
-            return CoreMatrix(name, f"{matrix.source} (beta-chain proxy)", matrix.weights, matrix.intercept)
+    for predictor in PREDICTORS:
+        matrix = predictor.matrix(name)
+        if matrix is not None:
+            return matrix
     return None
 
 
