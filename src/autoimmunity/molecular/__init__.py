@@ -20,6 +20,24 @@ from ._binding import BindingPrediction, CoreMatrix, bind, core_matrix, modelled
 from ._hla import DQ_COMMON_NAMES, HLAGenotype, HLAMolecule, known_alleles, normalize_allele, parse_genotype
 from ._modification import citrullinate, deamidate, deamidation_sites
 from ._presentation import PEPTIDE_LENGTH, PRESENTATION_THRESHOLD, as_genotype, present, presented_ligands
+from ._tcr import (
+    DEFAULT_RECOGNITION_THRESHOLD,
+    N_CONTACTS,
+    TCR_CONTACT_POSITIONS,
+    Receptors,
+    TCRModel,
+    calibrate_recognition_threshold,
+    contact_energy_matrix,
+    count_recognised,
+    encode_contacts,
+    interaction_energies,
+    mean_recognition_probability,
+    min_energies,
+    precursor_frequency,
+    random_receptors,
+    tcr_contacts,
+)
+from ._mimicry import MIMICRY_COLUMNS, CrossReactivity, cross_reactivity, mimicry, mimicry_search, random_pair_null
 
 __all__ = [
     "ALPHABET",
@@ -56,4 +74,25 @@ __all__ = [
     "as_genotype",
     "present",
     "presented_ligands",
+    "DEFAULT_RECOGNITION_THRESHOLD",
+    "N_CONTACTS",
+    "TCR_CONTACT_POSITIONS",
+    "Receptors",
+    "TCRModel",
+    "calibrate_recognition_threshold",
+    "contact_energy_matrix",
+    "count_recognised",
+    "encode_contacts",
+    "interaction_energies",
+    "mean_recognition_probability",
+    "min_energies",
+    "precursor_frequency",
+    "random_receptors",
+    "tcr_contacts",
+    "MIMICRY_COLUMNS",
+    "CrossReactivity",
+    "cross_reactivity",
+    "mimicry",
+    "mimicry_search",
+    "random_pair_null",
 ]
