@@ -15,7 +15,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-_COMMAND_MODULES = ("_molecular", "_demo", "_thymus", "_simulate")
+_COMMAND_MODULES = ("_molecular", "_demo", "_thymus", "_simulate", "_cohort")
 
 for _name in _COMMAND_MODULES:
     try:

@@ -1,0 +1,217 @@
+"""The one place where the cohort layer meets the per-person life-course engine.
+
+Contract (everything else in :mod:`autoimmunity.cohort` depends only on this)::
+
+    engine(people: pd.DataFrame, seeds: np.ndarray, horizon_years: float,
+           parameters: dict[str, float] | None = None) -> pd.DataFrame
+
+* ``people`` -- one row per person, the columns written by
+  :func:`autoimmunity.cohort._families.sample_families` (genotype: ``sex``,
+  ``hla_drb1_1/2``, ``hla_dq_1/2`` (cis DQ ``DQA1*..-DQB1*..``), non-HLA allele counts
+  ``ptpn22_620w, ctla4_ct60_g, il2ra_rs2104286_t, ins_vntr_class1, aire_lof, foxp3_lof``;
+  exposures: ``ebv_age`` (years, NaN = none), ``enterovirus_ages`` (list of years),
+  ``gluten_intro_age``, ``gluten_factor``). :func:`exposure_schedule` turns the exposures
+  into the engine's (day, pathogen, inoculum) / (day, diet, g/day) events.
+* ``seeds`` -- uint64, one per person: the person's own random stream (e.g. its T-cell
+  repertoire). MZ co-twins have the same genotype but different seeds.
+* ``horizon_years`` -- simulate from birth to this age.
+* ``parameters`` -- overrides of GLOBAL engine parameters only (calibration); never
+  per-disease or per-allele multipliers.
+* returns -- a DataFrame with one row per input row (same order) and only float columns
+  ``onset_age_<disease>`` and ``autoab_first_age_<antigen>``, in years, NaN when the event did
+  not happen by ``horizon_years``.
+
+The result must depend only on (row, seed, horizon, parameters), never on which other people
+share the batch: that is what makes results identical for any chunk size or worker count.
+
+Engines are named by a spec: ``"auto"`` (the package's life-course engine), or
+``"module:function"`` for any callable with the contract (tests use a test double this way).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from .._errors import InputError
+
+__all__ = ["EngineFn", "resolve_engine", "simulate_people", "exposure_schedule", "ENGINE_ENTRY_POINT"]
+
+EngineFn = Callable[..., pd.DataFrame]
+
+#: Where ``"auto"`` looks for the life-course engine (helper-4's host layer). It must
+#: implement the contract above; see docs/cohort.md "Wiring the engine".
+ENGINE_ENTRY_POINT = "autoimmunity.cohort._engine:lifecourse_engine"
+
+DAYS_PER_YEAR = 365.25
+_ONSET, _AUTOAB = "onset_age_", "autoab_first_age_"
+
+
+def resolve_engine(spec: str | None = "auto") -> tuple[str, EngineFn]:
+    """(name, callable) for an engine spec."""
+    spec = spec or "auto"
+    target = ENGINE_ENTRY_POINT if spec == "auto" else spec
+    if ":" not in target:
+        raise InputError("engine", f"{spec!r}: expected 'auto' or 'module:function'")
+    module_name, func_name = target.split(":", 1)
+    try:
+        module = importlib.import_module(module_name)
+        func = getattr(module, func_name)
+    except (ImportError, AttributeError) as exc:
+        if spec == "auto":
+            raise InputError(
+                "engine",
+                f"the life-course engine ({ENGINE_ENTRY_POINT}) is not available in this build ({exc}); "
+                "pass --engine module:function",
+            ) from None
+        raise InputError("engine", f"cannot import {target!r}: {exc}") from None
+    return target, func
+
+
+def simulate_people(
+    people: pd.DataFrame,
+    seeds: np.ndarray,
+    horizon_years: float,
+    engine: str | EngineFn | None = "auto",
+    parameters: dict[str, float] | None = None,
+) -> pd.DataFrame:
+    """Run the engine on ``people`` and check that its output honours the contract."""
+    func = engine if callable(engine) else resolve_engine(engine)[1]
+    seeds = np.asarray(seeds, dtype=np.uint64)
+    if len(seeds) != len(people):
+        raise InputError("seeds", f"{len(seeds)} seeds for {len(people)} people")
+    out = func(people.reset_index(drop=True), seeds, float(horizon_years), parameters)
+    if not isinstance(out, pd.DataFrame) or len(out) != len(people):
+        raise InputError("engine", "must return a DataFrame with one row per person")
+    cols = [c for c in out.columns if c.startswith((_ONSET, _AUTOAB))]
+    extra = sorted(set(out.columns) - set(cols))
+    if extra:
+        raise InputError("engine", f"unexpected output columns {extra}")
+    out = out[cols].astype(np.float64).reset_index(drop=True)
+    vals = out.to_numpy()
+    bad = np.isfinite(vals) & ((vals < 0) | (vals > horizon_years + 1e-9))
+    if bad.any():
+        raise InputError("engine", f"event ages outside [0, {horizon_years}] years")
+    return out
+
+
+def exposure_schedule(
+    people: pd.DataFrame,
+    horizon_years: float,
+    *,
+    enterovirus: str = "coxsackievirus_b4",
+    ebv: str = "ebv",
+    diet: str = "gluten",
+    inoculum: dict[str, float] | None = None,
+    diet_step_years: float = 1.0,
+) -> list[dict]:
+    """Per-person exposure events in the engine's units (days):
+    ``{"infections": [(day, pathogen, inoculum)], "diet": [(day, diet, g/day)]}``.
+
+    Each enterovirus infection is an inoculation of ``enterovirus`` (Coxsackievirus B4 stands
+    for the enterovirus B species); EBV is one inoculation at ``ebv_age``; gluten intake is
+    piecewise constant, changing at introduction and then every ``diet_step_years`` (the mean
+    of the sourced intake curve over each step, times the person factor).
+    """
+    from . import _exposures as ex
+    from ._population import load_population
+
+    pop_name = people.attrs.get("population", "europe")
+    pop = load_population(pop_name)
+    inoculum = dict(inoculum or {})
+    if ebv not in inoculum or enterovirus not in inoculum:
+        try:  # the engine's default inoculum per pathogen (data/pathogens/*.toml)
+            from ..immune._model import pathogen_specs
+
+            specs = pathogen_specs()
+            for name in (ebv, enterovirus):
+                if name in specs:
+                    inoculum.setdefault(name, specs[name].default_inoculum)
+        except ImportError:  # pragma: no cover - engine not present
+            pass
+    out = []
+    for row in people.itertuples(index=False):
+        inf = []
+        if np.isfinite(row.ebv_age) and row.ebv_age <= horizon_years:
+            inf.append((row.ebv_age * DAYS_PER_YEAR, ebv, inoculum.get(ebv)))
+        for age in row.enterovirus_ages:
+            if age <= horizon_years:
+                inf.append((float(age) * DAYS_PER_YEAR, enterovirus, inoculum.get(enterovirus)))
+        starts = np.arange(row.gluten_intro_age, horizon_years, diet_step_years)
+        mids = np.minimum(starts + 0.5 * diet_step_years, horizon_years)
+        g = ex.gluten_mean_intake(pop, mids, row.sex) * row.gluten_factor
+        diet_events = [(float(s) * DAYS_PER_YEAR, diet, float(v)) for s, v in zip(starts, g)]
+        out.append({"infections": inf, "diet": diet_events})
+    return out
+
+
+# ---------------------------------------------------------------- the package's life-course engine
+_GENO_MAPS = {
+    "ins_vntr": {2: "I/I", 1: "I/III", 0: "III/III"},  # column counts class I alleles
+    "ptpn22": {0: "C/C", 1: "C/T", 2: "T/T"},
+    "ctla4": {0: "A/A", 1: "A/G", 2: "G/G"},
+    "il2ra": {0: "N/N", 1: "N/R", 2: "R/R"},  # rs2104286 T (risk) counted as the T1D-associated haplotype R
+}
+
+
+def _genotypes(people: pd.DataFrame) -> list:
+    """Engine genotypes (autoimmunity.host Genotype) from cohort rows."""
+    from ..host._seeding import Genotype
+
+    out = []
+    for r in people.itertuples(index=False):
+        hla = ",".join(sorted({r.hla_drb1_1, r.hla_drb1_2})) + "," + ",".join(sorted({r.hla_dq_1, r.hla_dq_2}))
+        foxp3_null = r.foxp3_lof >= (1 if r.sex == "M" else 2)  # hemizygous males; females need both X
+        out.append(Genotype(
+            hla=hla, aire="null" if r.aire_lof == 2 else "normal", foxp3="null" if foxp3_null else "normal",
+            ins_vntr=_GENO_MAPS["ins_vntr"][int(r.ins_vntr_class1)], ptpn22=_GENO_MAPS["ptpn22"][int(r.ptpn22_620w)],
+            ctla4=_GENO_MAPS["ctla4"][int(r.ctla4_ct60_g)], il2ra=_GENO_MAPS["il2ra"][int(r.il2ra_rs2104286_t)]))
+    return out
+
+
+_MODELS: dict = {}
+
+
+def _model(parameters: dict | None):
+    key = tuple(sorted((parameters or {}).items()))
+    if key not in _MODELS:
+        from ..immune import build_model
+
+        _MODELS[key] = build_model(params=dict(key) or None)
+    return _MODELS[key]
+
+
+def lifecourse_engine(people: pd.DataFrame, seeds: np.ndarray, horizon_years: float,
+                      parameters: dict[str, float] | None = None) -> pd.DataFrame:
+    """The contract implemented with the package's engine (autoimmunity.host seeding +
+    autoimmunity.immune batch integrator): genotype -> per-person precursors (drawn with the
+    person's own seed; genotype-only work is cached by the host layer), exposures ->
+    schedule, everyone integrated together, first times of the engine's conditions -> ages.
+    Global ``parameters`` are engine parameter overrides (autoimmunity.immune.PARAMETERS)."""
+    from ..host._seeding import draw_people
+    from ..immune import PersonInputs, make_schedule, simulate
+
+    model = _model(parameters)
+    genos = _genotypes(people)
+    pgs, pxs = [], []
+    for gt, seed in zip(genos, np.asarray(seeds, dtype=np.uint64)):
+        p = draw_people(model, [gt], np.random.default_rng(int(seed)))
+        pgs.append(p.pg)
+        pxs.append(p.px)
+    persons = PersonInputs(np.concatenate(pgs), np.concatenate(pxs))
+    t_end = float(horizon_years) * DAYS_PER_YEAR
+    schedule = make_schedule(model, exposure_schedule(people, horizon_years, diet=model.diets[0] if model.diets else "gluten"),
+                             t_end=t_end)
+    res = simulate(model, persons, schedule, np.zeros(0), record=False)
+    first = res.first / DAYS_PER_YEAR
+    out = {}
+    for j, (owner, crit) in enumerate(model.conditions):
+        if owner == "autoantibody":
+            out[f"{_AUTOAB}{crit.split('@')[0]}"] = first[:, j]
+        elif crit == "clinical":
+            out[f"{_ONSET}{owner}"] = first[:, j]
+    table = pd.DataFrame(out)
+    return table.clip(upper=float(horizon_years))
