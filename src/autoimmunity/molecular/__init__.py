@@ -16,7 +16,19 @@ from ._antigens import (
     random_self_peptides,
     read_fasta,
 )
-from ._binding import BindingPrediction, CoreMatrix, bind, core_matrix, modelled_molecules, percentile_rank
+from ._binding import (
+    PREDICTORS,
+    BindingPrediction,
+    CoreMatrix,
+    MatrixPredictor,
+    best_cores,
+    bind,
+    core_matrix,
+    core_scores,
+    modelled_molecules,
+    percentile_rank,
+    register_predictor,
+)
 from ._hla import DQ_COMMON_NAMES, HLAGenotype, HLAMolecule, known_alleles, normalize_allele, parse_genotype
 from ._modification import citrullinate, deamidate, deamidation_sites
 from ._presentation import PEPTIDE_LENGTH, PRESENTATION_THRESHOLD, as_genotype, present, presented_ligands
@@ -54,8 +66,13 @@ __all__ = [
     "human_aa_composition",
     "random_self_peptides",
     "read_fasta",
+    "PREDICTORS",
     "BindingPrediction",
     "CoreMatrix",
+    "MatrixPredictor",
+    "best_cores",
+    "core_scores",
+    "register_predictor",
     "bind",
     "core_matrix",
     "modelled_molecules",
