@@ -11,9 +11,9 @@ The three thymic thresholds were set by :func:`autoimmunity.tolerance.calibrate_
 and their sources are the ``TARGET_*`` constants below.
 
 Recorded calibration (DRB1*04:01/DRB1*03:01, 5,851 ubiquitous self ligands,
-500,000 thymocytes, seed 2008): E_p = -27.0628, E_n = -27.4483,
-E_treg = -27.4238 kT, giving 3.00% selected, 18.00% deleted, 79.00% neglected and
-Treg 6.34% of mature CD4; mature-repertoire activation threshold -27.923 kT.
+500,000 thymocytes, seed 2008): E_p = -27.0628, E_n = -28.8597,
+E_treg = -28.8298 kT, giving 3.00% selected, 18.00% deleted, 79.00% neglected and
+Treg 6.34% of mature CD4; mature-repertoire activation threshold -28.322 kT.
 Bone marrow (100,000 cells, seed 2003): E_edit = -23.9695, E_anergy = -23.8911 kT,
 giving 55.0% self-reactive first receptors, 2.5% anergic and (emergent) 30.0%
 edited mature B cells, 35.7% deleted.
@@ -138,6 +138,17 @@ class ThymusParameters:
         Fraction of a TRA's mTEC display left with one working AIRE copy: 0.5
         (gene dosage; Aire+/- mice show less thymic insulin expression, Liston
         2004). Used for ``aire = "het"``.
+    tra_density_fold:
+        Density of a tissue-restricted antigen on the mTEC that expresses it,
+        relative to an average ubiquitous self ligand: 16, the level of an
+        Aire-dependent transcript in a single expressing mature mTEC relative to
+        the population mean (mouse; Genome Res 2014;24:1918, Fig. 7 legend; row
+        ``gen.aire_target_level_in_expressing_mtec``). Reading "population
+        mean" as "average self ligand" is a recorded ASSUMPTION. Signal grows
+        with ligand density, so a TRA ligand met on its mTEC acts with an
+        effective energy ``E - ln(16)`` = ``E - 2.77`` kT. This is what gives
+        AIRE its weight: without it the strongest ubiquitous (background)
+        ligand decides almost every thymocyte's fate and TRAs add nothing.
     aire_null_residual:
         Fraction of a TRA's mTEC display that remains without AIRE: 0.1. AIRE
         loss removes Aire-dependent TRA expression from mTECs (Anderson MS et al.
@@ -182,9 +193,10 @@ class ThymusParameters:
     """
 
     positive_threshold: float = -27.0628
-    negative_threshold: float = -27.4483
-    treg_threshold: float = -27.4238
+    negative_threshold: float = -28.8597
+    treg_threshold: float = -28.8298
     tra_mtec_fraction: float = 0.02
+    tra_density_fold: float = 16.0
     mtec_contacts: int = 137
     aire_het_fraction: float = 0.5
     aire_null_residual: float = 0.1
@@ -202,6 +214,7 @@ class ThymusParameters:
                 f"need negative_threshold < treg_threshold < positive_threshold, got "
                 f"{self.negative_threshold}, {self.treg_threshold}, {self.positive_threshold}",
             )
+        _check_positive("tra_density_fold", self.tra_density_fold)
         if not 0 < self.tra_mtec_fraction <= 1:
             raise InputError("tra_mtec_fraction", f"{self.tra_mtec_fraction} must be in (0, 1]")
         if not 0 <= self.aire_het_fraction <= 1:

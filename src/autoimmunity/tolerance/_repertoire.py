@@ -134,13 +134,15 @@ class ThymusOutcome:
             contacts, molecule = display.antigen_contacts[symbol], display.antigen_molecule[symbol]
             energy = _min_chunked(conv, contacts, molecule)
             kind = display.antigen_display[symbol]
+            # On its mTEC a TRA acts at tra_density_fold times the density of an average ligand.
+            density = np.log(self.parameters.tra_density_fold) if kind == "aire" else 0.0
             rows.append(
                 {
                     "antigen": symbol,
                     "thymic_display": kind,
                     "n_ligands": int(contacts.shape[0]),
                     "encounter_probability": 1.0 if kind == "ubiquitous" else probs.get(symbol, 0.0),
-                    "escaped": int((energy <= self.parameters.negative_threshold).sum()),
+                    "escaped": int((energy - density <= self.parameters.negative_threshold).sum()),
                     "recognising": int((energy <= self.model.recognition_threshold).sum()),
                 }
             )

@@ -73,7 +73,7 @@ TARGET_MATURE_RECOGNITION_PROBABILITY = 1e-5
 #: molecular layer's default (-32.9 kT) is calibrated on *unselected* random
 #: receptors; no mature clone reaches it, because selection removed every
 #: receptor that binds ~6,000 self ligands below -27.45 kT.
-DEFAULT_ACTIVATION_THRESHOLD = -27.923
+DEFAULT_ACTIVATION_THRESHOLD = -28.322
 
 
 def default_tcr_model() -> TCRModel:
@@ -110,7 +110,9 @@ def _recognition_fraction(receptors: Receptors, display: ThymicDisplay, threshol
 class ThymocyteEnergies:
     """Energies of a batch of thymocytes against one person's thymic display.
 
-    Attributes: ``receptors``; ``ubiquitous`` (E_u); ``tra`` (float32[n, G], E_g);
+    Attributes: ``receptors``; ``ubiquitous`` (E_u); ``tra`` (float32[n, G], E_g,
+    the effective energy on an expressing mTEC: binding energy minus
+    ``ln(tra_density_fold)``);
     ``seen`` (bool[n, G], which TRA genes each thymocyte met); ``self_energy``
     (E_self, over what it met); ``full_self`` (min over all displayable self,
     met or not).
@@ -155,6 +157,7 @@ def _batches(display, n, rng, genotype, parameters, model):
     if bounds[-1]:
         tra_contacts = np.concatenate([display.antigen_contacts[g] for g in genes])
         tra_molecule = np.concatenate([display.antigen_molecule[g] for g in genes])
+    density = np.float32(np.log(parameters.tra_density_fold))
     for start in range(0, int(n), _CHUNK):
         m = min(int(n), start + _CHUNK) - start
         receptors = random_receptors(m, display.n_molecules, rng, model)
@@ -165,7 +168,7 @@ def _batches(display, n, rng, genotype, parameters, model):
         for j in range(len(genes)):
             seen[:, j] = rng.random(m) < probabilities[j]
             if sizes[j]:
-                tra[:, j] = block[:, bounds[j] : bounds[j + 1]].min(axis=1)
+                tra[:, j] = block[:, bounds[j] : bounds[j + 1]].min(axis=1) - density
         yield ThymocyteEnergies(receptors, ubiquitous, tra, seen)
 
 
