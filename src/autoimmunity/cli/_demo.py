@@ -1,14 +1,65 @@
-"""``autoimmunity demo``: the main job on the embedded defaults."""
+"""``autoimmunity demo``: the main job on the embedded defaults.
+
+It walks one high-risk person through the layers built so far: which islet
+peptides their HLA presents, what their thymus lets escape, and which
+Epstein-Barr virus peptides mimic myelin basic protein.
+"""
 
 from __future__ import annotations
 
 import typer
 
-from ._common import handle_errors, quiet_warnings
+from ._common import handle_errors, print_table, quiet_warnings
 
 #: DR3-DQ2.5 / DR4-DQ8, the highest-risk type 1 diabetes genotype in Europeans.
 DEMO_GENOTYPE = "DRB1*03:01,DRB1*04:01,DQA1*05:01-DQB1*02:01,DQA1*03:01-DQB1*03:02"
-DEMO_SELF = "INS,GAD2,PTPRN,SLC30A8,G6PC2"
+DEMO_SELF = ("INS", "GAD2", "PTPRN", "SLC30A8", "G6PC2")
+DEMO_THYMOCYTES = 200_000
+
+
+def _presentation(console, genotype) -> None:
+    from ..molecular import presented_ligands
+
+    console.rule("[bold]1. HLA presentation of islet autoantigens")
+    console.print(f"genotype {DEMO_GENOTYPE}: {len(genotype.molecules)} class II molecules "
+                  f"({', '.join(m.common_name for m in genotype.molecules)})")
+    ligands = presented_ligands(genotype, list(DEMO_SELF)).sort_values("percentile_rank")
+    ligands["molecule"] = [genotype.molecules[i].common_name for i in ligands["molecule_index"]]
+    counts = ligands.groupby("protein").size().reindex(DEMO_SELF, fill_value=0)
+    console.print("distinct presented cores: " + ", ".join(f"{p} {n}" for p, n in counts.items()))
+    print_table(ligands, "Strongest presented islet ligands",
+                ["protein", "core_start", "core", "molecule", "percentile_rank", "tcr_contacts"], limit=8)
+
+
+def _thymus(console, seed: int) -> None:
+    import numpy as np
+
+    from ..tolerance import ToleranceGenotype, simulate_thymus
+
+    console.rule(f"[bold]2. Thymic selection ({DEMO_THYMOCYTES:,} thymocytes)")
+    rows = []
+    for label, genotype in (("AIRE normal", ToleranceGenotype()), ("AIRE null", ToleranceGenotype(aire="null"))):
+        summary = simulate_thymus(DEMO_GENOTYPE, DEMO_THYMOCYTES, np.random.default_rng(seed), genotype=genotype).summary()
+        escaped = summary["escaped_by_antigen"]
+        rows.append(
+            {"thymus": label, "selected": summary["fraction_selected"], "deleted": summary["fraction_deleted"],
+             "treg_of_cd4": summary["treg_fraction_of_cd4"],
+             **{f"escaped_{p}": escaped.get(p, 0) for p in DEMO_SELF}}
+        )
+    import pandas as pd
+
+    print_table(pd.DataFrame(rows), "Fates and escaped islet-reactive clones")
+
+
+def _mimicry(console, seed: int) -> None:
+    import numpy as np
+
+    from ..molecular import mimicry
+
+    console.rule("[bold]3. Molecular mimicry: EBNA1 vs myelin basic protein on DRB1*15:01")
+    pairs = mimicry("MBP", "EBNA1", "DRB1*15:01", top=5, rng=np.random.default_rng(seed))
+    print_table(pairs, "Top EBNA1 mimics of MBP",
+                ["self_core", "foreign_core", "overlap", "cross_reactivity", "contact_identity"], limit=5)
 
 
 def register(app: typer.Typer) -> None:
@@ -19,23 +70,12 @@ def register(app: typer.Typer) -> None:
     @quiet_warnings
     def demo(seed: int = typer.Option(2026, help="Random seed.")):
         """Run the main job on the embedded defaults and print what it found."""
-        import numpy as np
         from rich.console import Console
 
-        from ..molecular import parse_genotype, present
-        from ._common import print_table
+        from ..molecular import parse_genotype
 
         console = Console()
         genotype = parse_genotype(DEMO_GENOTYPE)
-        console.rule("[bold]1. HLA presentation")
-        console.print(f"genotype {DEMO_GENOTYPE}: {len(genotype.molecules)} class II molecules "
-                      f"({', '.join(m.common_name for m in genotype.molecules)})")
-        table = present(genotype, DEMO_SELF, only_presented=True).sort_values("percentile_rank")
-        print_table(table, f"Islet autoantigen peptides presented ({len(table)})",
-                    ["protein", "start", "peptide", "core", "allele", "percentile_rank"], limit=12)
-
-        console.rule("[bold]2. Molecular mimicry (EBNA1 vs myelin basic protein, DRB1*15:01)")
-        from ..molecular._mimicry import mimicry
-
-        pairs = mimicry("MBP", "EBNA1", "DRB1*15:01", top=5, rng=np.random.default_rng(seed))
-        print_table(pairs, "Top EBNA1 mimics of MBP", limit=5)
+        _presentation(console, genotype)
+        _thymus(console, seed)
+        _mimicry(console, seed)
