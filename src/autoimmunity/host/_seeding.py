@@ -1,0 +1,226 @@
+"""Adapter from the molecular (and tolerance) layers to the engine's per-person inputs.
+
+For every antigen group of a :class:`~autoimmunity.immune.Model` and a genotype it gives
+
+* the **presentation factor** ``pi = W / (W + W50)``, where ``W`` is the rank-weighted
+  number of distinct peptide-MHC ligands this HLA genotype presents from the antigen
+  (``presented_ligands`` at percentile rank <= ``RANK_WINDOW``; each ligand weighs
+  ``2**(-rank/RANK_SCALE)``). For antigens modified where they are met (gliadin
+  deamidated by tTG in the gut) a second factor for the modified sequence;
+* the expected numbers of **naive conventional**, **thymic regulatory** and **naive B**
+  precursors (cells), from the presented ligands, the precursor frequency per ligand and,
+  for self antigens, thymic display (AIRE, INS VNTR) and deletion.
+
+HLA therefore acts only through the ligands it presents. Everything genotype-only is
+cached (``lru_cache`` keyed by the genotype strings), so a cohort reuses it; each person
+then draws clone numbers (Poisson) so identical twins differ.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+import numpy as np
+
+from .._errors import InputError
+from ..immune import CELL_UNIT, Model, PersonInputs
+
+__all__ = ["Genotype", "GenotypeExpectation", "SEEDING_PARAMETERS", "genotype_expectation", "draw_people",
+           "presentation_weight"]
+
+#: Seeding parameters: value, units, meaning, source.
+SEEDING_PARAMETERS = {
+    "rank_window": (10.0, "percentile rank", "ligands up to this rank contribute to presentation",
+                    "assumption: 5x the strong-binder threshold (PRESENTATION_THRESHOLD = 2)"),
+    "rank_scale": (2.0, "percentile rank", "rank at which a ligand's weight halves",
+                   "assumption: the strong-binder threshold of NetMHCIIpan"),
+    "w50": (2.0, "weighted ligands", "presentation weight giving a presentation factor of 0.5", "calibrated"),
+    "precursor_frequency": (1e-6, "per naive CD4 cell per weighted ligand",
+                            "naive CD4 precursor frequency for one presented epitope",
+                            "tsv:tcell.naive_cd4.precursor_frequency (0.2-10 per 10^6; 1 per 10^6 chosen)"),
+    "naive_cd4": (5.6e10, "cells", "naive CD4 T cells in the body",
+                  "tsv:tcell.naive.total_number_adult (1e11) x CD4 share of blood T cells 837/(837+660) (tsv:blood.cd4_t_count, blood.cd8_t_count)"),
+    "cells_per_clone": (1000.0, "cells", "naive cells per clone (clone size), unit of Poisson draws",
+                        "calc: tsv:tcell.naive.total_number_adult / tsv:tcell.naive.tcr_diversity = 1e11/1e8"),
+    "display_per_dose": (0.5, "probability", "probability that a tissue-restricted antigen at reference thymic dose is displayed to a developing clone",
+                         "assumption (tsv:gen.tra_expressing_mtec_fraction 1-3% of mTECs express a given TRA at any time)"),
+    "ins_vntr_class3_fold": (2.5, "fold", "thymic insulin expression of a class III INS VNTR allele relative to class I",
+                             "tsv:gen.ins_vntr_thymic_mrna_class3_vs_class1 (2-3; 2.5 chosen)"),
+    "deletion": (0.9, "fraction", "fraction of displayed self-reactive conventional clones deleted in the thymus", "assumption"),
+    "deletion_ubiquitous": (0.99, "fraction", "fraction of self-reactive conventional clones deleted when the antigen is on every thymic APC (ubiquitous)",
+                            "assumption: ubiquitous antigens are met on cortical and medullary APCs throughout selection"),
+    "ptpn22_deletion_loss": (0.1, "fraction per T allele", "relative loss of thymic deletion per PTPN22 620W allele (weaker TCR signal)",
+                             "assumption; no fold-effect published (immune_parameters.md qualitative findings)"),
+    "treg_fraction": (0.1, "fraction", "fraction of displayed self-reactive clones that become thymic Tregs",
+                      "assumption; Tregs are 6.35% of CD4 (tsv:treg.fraction_of_cd4_blood)"),
+    "b_precursors": (1e4, "cells", "naive B cells specific for one protein antigen", "assumption (immune_parameters.md gaps: no naive B count)"),
+    "b_self_censoring": (0.9, "fraction", "fraction of self-reactive B cells removed (B tolerance) when the antigen is displayed", "assumption"),
+    "ctla4_effect": (0.1, "fraction per CT60 G allele", "loss of CTLA4-mediated suppression per susceptibility allele",
+                     "assumption; no effect size found (immune_parameters.md)"),
+    "il2ra_effect": (0.1, "fraction per risk haplotype", "loss of Treg IL-2 responsiveness per IL2RA risk haplotype",
+                     "assumption; no consistent fold-change (immune_parameters.md)"),
+    "ptpn22_treg_effect": (0.1, "fraction per T allele", "loss of peripheral Treg TCR signalling per PTPN22 620W allele", "assumption"),
+}
+
+
+def _p(name: str) -> float:
+    return SEEDING_PARAMETERS[name][0]
+
+
+_CHOICES = {
+    "aire": ("normal", "null"),
+    "foxp3": ("normal", "null"),
+    "ins_vntr": ("I/I", "I/III", "III/III"),
+    "ptpn22": ("C/C", "C/T", "T/T"),
+    "ctla4": ("A/A", "A/G", "G/G"),
+    "il2ra": ("N/N", "N/R", "R/R"),
+}
+_ALIASES = {"III/I": "I/III", "T/C": "C/T", "G/A": "A/G", "R/N": "N/R", "WT": "normal", "KO": "null"}
+
+
+@dataclass(frozen=True)
+class Genotype:
+    """A person's genotype: HLA class II (allele string for ``parse_genotype``) and the
+    non-HLA loci: AIRE, FOXP3 (normal/null), INS VNTR (I/I, I/III, III/III), PTPN22
+    rs2476601 (C/C, C/T, T/T), CTLA4 CT60 (A/A, A/G, G/G; G = susceptibility), IL2RA
+    (N/N, N/R, R/R; R = T1D-associated haplotype)."""
+
+    hla: str
+    aire: str = "normal"
+    foxp3: str = "normal"
+    ins_vntr: str = "III/III"
+    ptpn22: str = "C/C"
+    ctla4: str = "A/A"
+    il2ra: str = "N/N"
+
+    def __post_init__(self):
+        for key, allowed in _CHOICES.items():
+            raw = str(getattr(self, key)).strip()
+            val = _ALIASES.get(raw.upper(), raw)
+            match = [a for a in allowed if a.lower() == val.lower()]
+            if not match:
+                raise InputError(f"genotype.{key}", f"{raw!r} is not allowed; use one of {', '.join(allowed)}")
+            object.__setattr__(self, key, match[0])
+        if not str(self.hla).strip():
+            raise InputError("genotype.hla", "give HLA class II alleles, e.g. 'DRB1*15:01, DQA1*01:02-DQB1*06:02'")
+
+
+def presentation_weight(hla: str, protein) -> float:
+    """Rank-weighted number of distinct ligands ``hla`` presents from ``protein``."""
+    return _presentation_weight(str(hla), protein)
+
+
+@lru_cache(maxsize=4096)
+def _presentation_weight(hla: str, protein) -> float:
+    import warnings
+
+    from ..molecular import parse_genotype, presented_ligands
+
+    geno = parse_genotype(hla, field="genotype.hla")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table = presented_ligands(geno, [protein], threshold=_p("rank_window"))
+    if table.empty:
+        return 0.0
+    return float(np.sum(2.0 ** (-table["percentile_rank"].to_numpy(dtype=float) / _p("rank_scale"))))
+
+
+@lru_cache(maxsize=64)
+def _modified_protein(symbol: str):
+    from ..molecular import deamidate, get_protein
+
+    prot = get_protein(symbol)
+    return replace(prot, sequence=deamidate(prot.sequence), symbol=f"{symbol}_deamidated")
+
+
+@dataclass(frozen=True)
+class GenotypeExpectation:
+    """Genotype-only expectations for one model structure (arrays over groups)."""
+
+    groups: tuple[str, ...]
+    weight: np.ndarray  # W native
+    weight_modified: np.ndarray
+    presentation: np.ndarray
+    presentation_modified: np.ndarray
+    naive_cells: np.ndarray  # expected naive conventional precursors (cells)
+    treg_cells: np.ndarray  # expected thymic Treg precursors (cells)
+    b_cells: np.ndarray  # expected naive B precursors (cells)
+    display: np.ndarray  # thymic display probability (self antigens)
+    px: np.ndarray  # (4,) FOXP3, CTLA4, IL2RA, PTPN22 factors
+
+
+def _display_probability(protein, genotype: Genotype) -> float:
+    if not protein.is_self:
+        return 0.0
+    if protein.thymic_display == "ubiquitous":
+        return 1.0
+    if protein.thymic_display == "none" or genotype.aire == "null":
+        return 0.0
+    dose = 1.0
+    if protein.symbol == "INS":
+        n3 = genotype.ins_vntr.split("/").count("III")
+        dose = ((2 - n3) + n3 * _p("ins_vntr_class3_fold")) / 2.0
+    return 1.0 - (1.0 - _p("display_per_dose")) ** dose
+
+
+def genotype_expectation(model: Model, genotype: Genotype) -> GenotypeExpectation:
+    key = tuple((g.symbol, g.kind, g.modified) for g in model.groups)
+    return _expectation_cached(key, genotype)
+
+
+@lru_cache(maxsize=1024)
+def _expectation_cached(key, genotype: Genotype) -> GenotypeExpectation:
+    from ..molecular import get_protein
+
+    n = len(key)
+    W, Wm, disp = np.zeros(n), np.zeros(n), np.zeros(n)
+    naive, treg, bcell = np.zeros(n), np.zeros(n), np.zeros(n)
+    per_weight = _p("precursor_frequency") * _p("naive_cd4")
+    deletion = _p("deletion") * (1.0 - _p("ptpn22_deletion_loss") * genotype.ptpn22.count("T"))
+    for i, (symbol, kind, modified) in enumerate(key):
+        prot = get_protein(symbol)
+        W[i] = presentation_weight(genotype.hla, prot)
+        Wm[i] = presentation_weight(genotype.hla, _modified_protein(symbol)) if modified else W[i]
+        d = _display_probability(prot, genotype)
+        disp[i] = d
+        total = per_weight * max(W[i], Wm[i])
+        dele = deletion if prot.thymic_display != "ubiquitous" else _p("deletion_ubiquitous") * deletion / _p("deletion")
+        naive[i] = total * (1.0 - d * dele)
+        treg[i] = total * d * _p("treg_fraction") * (0.0 if genotype.foxp3 == "null" else 1.0)
+        bcell[i] = _p("b_precursors") * (1.0 - d * _p("b_self_censoring") if prot.is_self else 1.0)
+    w50 = _p("w50")
+    px = np.array([
+        0.0 if genotype.foxp3 == "null" else 1.0,
+        1.0 - _p("ctla4_effect") * genotype.ctla4.count("G"),
+        1.0 - _p("il2ra_effect") * genotype.il2ra.count("R"),
+        1.0 - _p("ptpn22_treg_effect") * genotype.ptpn22.count("T"),
+    ])
+    return GenotypeExpectation(
+        groups=tuple(k[0] for k in key), weight=W, weight_modified=Wm,
+        presentation=W / (W + w50), presentation_modified=Wm / (Wm + w50),
+        naive_cells=naive, treg_cells=treg, b_cells=bcell, display=disp, px=px,
+    )
+
+
+def draw_people(model: Model, genotypes: list[Genotype], rng: np.random.Generator) -> PersonInputs:
+    """Per-person engine inputs: clone numbers drawn Poisson around the genotype
+    expectation (clone size ``cells_per_clone``; B clones 100 cells)."""
+    n, G = len(genotypes), len(model.groups)
+    pg = np.zeros((n, G, 5))
+    px = np.zeros((n, 4))
+    cpc = _p("cells_per_clone")
+    for i, gt in enumerate(genotypes):
+        e = genotype_expectation(model, gt)
+        pg[i, :, 0] = e.presentation
+        pg[i, :, 1] = e.presentation_modified
+        pg[i, :, 2] = rng.poisson(e.naive_cells / cpc) * cpc / CELL_UNIT
+        pg[i, :, 3] = rng.poisson(e.treg_cells / cpc) * cpc / CELL_UNIT
+        pg[i, :, 4] = rng.poisson(e.b_cells / 100.0) * 100.0 / CELL_UNIT
+        px[i] = e.px
+    return PersonInputs(pg, px)
+
+
+def _math_check() -> None:  # pragma: no cover
+    assert math.isclose(_p("naive_cd4"), 5.6e10)

@@ -1,0 +1,465 @@
+"""The equations of the immune engine (one right-hand side) and the batch integrator.
+
+State layout for one person (all float64):
+
+* per antigen group ``g`` (``NG = 9`` values at ``g*NG``): naive conventional ``N``,
+  anergic ``A``, effector ``E``, memory ``M``, regulatory ``R``, activated B ``B``,
+  short-lived plasma ``PS``, long-lived plasma ``PL``, antibody titre ``AB``;
+* per site ``s`` (``NS = 3`` values after the groups): tissue function ``F``,
+  APC activation ``I``, dying-tissue debris ``D``;
+* per pathogen ``p`` (``NP = 3`` values after the sites): load ``V``, innate antiviral
+  state ``Q``, latent reservoir ``L``.
+
+Cytokines (IL-2, IFN-gamma/TNF, IL-17, IL-10, TGF-beta) and antigen amounts are in
+quasi-steady state: their half-lives (minutes to hours, immune_parameters.tsv rows
+``il2.plasma_half_life_*``, ``cytokine.*``) are far shorter than the cell dynamics
+(days), so they are algebraic functions of the state (:func:`algebraic`).
+
+:func:`rhs` is the single definition of the equations; the fixed-structure batch
+integrator :func:`integrate_batch` (Dormand-Prince 5(4), adaptive per person) and the
+scipy ``solve_ivp`` reference both call it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from ._parameters import IDX
+
+NG = 9
+NS = 3
+NP = 3
+# group variable offsets
+VN, VA, VE, VM, VR, VB, VPS, VPL, VAB = range(9)
+# site variable offsets
+SF, SI, SD = range(3)
+# pathogen variable offsets
+PV, PQ, PL_ = range(3)
+
+# group kinds
+KIND_SELF, KIND_PATHOGEN, KIND_DIET = 0, 1, 2
+
+# per-person group inputs (pg[:, g, k])
+PG_PRES, PG_PRES_MOD, PG_N0, PG_R0, PG_B0 = range(5)
+N_PG = 5
+# per-person scalars (px[:, k])
+PX_FOXP3, PX_CTLA4, PX_IL2RA, PX_PTPN22 = range(4)
+N_PX = 4
+
+# site table columns (site_tab[s, k])
+ST_GUT, ST_REGEN, ST_SENS, ST_KILLHALF, ST_DEBCLEAR, ST_DANGER0, ST_STEM = range(7)
+N_ST = 7
+# pathogen table columns (path_tab[p, k])
+PT_SITE, PT_REP, PT_CAP, PT_INNATE, PT_CYTO, PT_CYTOHALF, PT_LATENT, PT_REACT, PT_PAMP = range(9)
+N_PT = 9
+# group table columns (grp_tab[g, k])
+GT_SITE, GT_KIND, GT_SOURCE, GT_EXPR, GT_ABDECAY, GT_MOD = range(6)
+N_GT = 6
+
+# fixed parameter indices (numba sees integer constants)
+I_NAIVE_TURN = IDX["naive_turnover"]
+I_RECRUIT = IDX["recruit_max"]
+I_PROLIF = IDX["prolif_max"]
+I_EDEATH = IDX["effector_death"]
+I_MEMFORM = IDX["memory_formation"]
+I_MEMLOSS = IDX["memory_loss"]
+I_RECALL = IDX["memory_recall"]
+I_ANERGLOSS = IDX["anergic_loss"]
+I_IL2HALF = IDX["il2_half_sat"]
+I_IL2PROD = IDX["il2_production"]
+I_IL2AUTO = IDX["il2_autocrine"]
+I_IL2CONS = IDX["il2_consumption"]
+I_TREGTURN = IDX["treg_turnover"]
+I_TREGPROL = IDX["treg_prolif_max"]
+I_TREGIL2 = IDX["treg_il2_sensitivity"]
+I_TREGXDEATH = IDX["treg_expanded_death"]
+I_POLYTREG = IDX["polyclonal_treg"]
+I_TREGSUPP = IDX["treg_suppression"]
+I_ITREGHALF = IDX["itreg_tgfb_half"]
+I_TGFGUT = IDX["tgfb_gut"]
+I_TGFOTHER = IDX["tgfb_other"]
+I_TGFTREG = IDX["tgfb_per_treg"]
+I_APCRELAX = IDX["apc_relax"]
+I_COSTIMHALF = IDX["costim_half"]
+I_DANGERDMG = IDX["danger_per_damage"]
+I_DANGERIFN = IDX["danger_per_ifng"]
+I_IL10 = IDX["il10_per_treg"]
+I_RELTURN = IDX["self_release_turnover"]
+I_RELDMG = IDX["self_release_damage"]
+I_DIETREF = IDX["diet_reference_intake"]
+I_LEAK = IDX["diet_barrier_leak"]
+I_DEAM0 = IDX["deamidation_base"]
+I_DEAM1 = IDX["deamidation_inflamed"]
+I_PATHSCALE = IDX["pathogen_antigen_scale"]
+I_IFNEFF = IDX["ifng_per_effector"]
+I_IL17GUT = IDX["il17_fraction_gut"]
+I_IL17OTHER = IDX["il17_fraction_other"]
+I_KILLMAX = IDX["kill_max"]
+I_BYST = IDX["bystander_kill"]
+I_BYSTHALF = IDX["bystander_half"]
+I_BREC = IDX["b_recruit"]
+I_BPROL = IDX["b_prolif"]
+I_BDEATH = IDX["b_death"]
+I_HELPHALF = IDX["help_half"]
+I_PSRATE = IDX["plasma_short_rate"]
+I_PLRATE = IDX["plasma_long_rate"]
+I_PSDEATH = IDX["plasma_short_death"]
+I_PLDEATH = IDX["plasma_long_death"]
+I_ABSEC = IDX["antibody_secretion"]
+I_INNON = IDX["innate_on"]
+I_INNOFF = IDX["innate_off"]
+I_INNHALF = IDX["innate_half_load"]
+I_EFFCLEAR = IDX["effector_clear"]
+I_ABCLEAR = IDX["antibody_clear"]
+I_EXTINCT = IDX["pathogen_extinct"]
+I_BCAP = IDX["b_capacity"]
+I_ABPOS = IDX["antibody_positive"]
+I_SIGHALF = IDX["signal_half"]
+I_ECAP = IDX["effector_capacity"]
+
+# algebraic outputs per site (alg_site[s, k])
+AS_COSTIM, AS_IL2, AS_IFNG, AS_IL17, AS_IL10, AS_TGFB, AS_KILL, AS_DANGER = range(8)
+N_AS = 8
+
+
+@njit(cache=True, fastmath=False)
+def algebraic(y, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma, antigen, alg_site):
+    """Quasi-steady-state quantities: antigen amounts, T-cell signal per group, and per
+    site costimulation, cytokines, tissue killing rate and danger."""
+    G = grp_tab.shape[0]
+    S = site_tab.shape[0]
+    P = path_tab.shape[0]
+    so = G * NG
+    po = so + S * NS
+    foxp3 = px[PX_FOXP3]
+    # antigen amounts and signals
+    for g in range(G):
+        s = int(grp_tab[g, GT_SITE])
+        kind = int(grp_tab[g, GT_KIND])
+        src = int(grp_tab[g, GT_SOURCE])
+        F = y[so + s * NS + SF]
+        I = y[so + s * NS + SI]
+        D = y[so + s * NS + SD]
+        if kind == KIND_SELF:
+            a = grp_tab[g, GT_EXPR] * (par[I_RELTURN] * max(F, 0.0) + par[I_RELDMG] * max(D, 0.0))
+        elif kind == KIND_PATHOGEN:
+            a = max(y[po + src * NP + PV], 0.0) / par[I_PATHSCALE]
+        else:
+            a = diet[src] / par[I_DIETREF] * (1.0 + par[I_LEAK] * max(I, 0.0))
+        antigen[g] = a
+        pres = pg[g, PG_PRES]
+        if grp_tab[g, GT_MOD] > 0.0:
+            infl = max(I, 0.0)
+            m = par[I_DEAM0] + (par[I_DEAM1] - par[I_DEAM0]) * infl / (1.0 + infl)
+            pres = pres + m * (pg[g, PG_PRES_MOD] - pres)
+        sigma[g] = pres * a / (1.0 + a)
+    # per-site sums
+    for s in range(S):
+        treg_sig = 0.0
+        treg_tot = 0.0
+        eff_sig = 0.0
+        self_eff = 0.0
+        for g in range(G):
+            if int(grp_tab[g, GT_SITE]) != s:
+                continue
+            R = max(y[g * NG + VR], 0.0)
+            E = max(y[g * NG + VE], 0.0)
+            treg_sig += R * sigma[g] * px[PX_PTPN22]
+            treg_tot += R
+            eff_sig += E * sigma[g]
+            if int(grp_tab[g, GT_KIND]) == KIND_SELF:
+                self_eff += E * sigma[g]
+        I = max(y[so + s * NS + SI], 0.0)
+        supp = px[PX_CTLA4] * (foxp3 * par[I_POLYTREG] + par[I_TREGSUPP] * treg_sig) + par[I_IL10] * treg_sig
+        c = I / (I + par[I_COSTIMHALF] * (1.0 + supp))
+        cons = 1.0 + par[I_IL2CONS] * px[PX_IL2RA] * (foxp3 * par[I_POLYTREG] + treg_tot)
+        il2 = par[I_IL2AUTO] * c + par[I_IL2PROD] * eff_sig * c / cons
+        ifng = par[I_IFNEFF] * eff_sig
+        gut = site_tab[s, ST_GUT]
+        tgfb = (par[I_TGFGUT] if gut > 0.0 else par[I_TGFOTHER]) + par[I_TGFTREG] * treg_sig
+        f17 = par[I_IL17GUT] if gut > 0.0 else par[I_IL17OTHER]
+        kh = site_tab[s, ST_KILLHALF]
+        kill = site_tab[s, ST_SENS] * (
+            par[I_KILLMAX] * self_eff / (kh + self_eff) + par[I_BYST] * ifng / (par[I_BYSTHALF] + ifng)
+        )
+        danger = site_tab[s, ST_DANGER0] + par[I_DANGERDMG] * max(y[so + s * NS + SD], 0.0) + par[I_DANGERIFN] * ifng
+        for p in range(P):
+            if int(path_tab[p, PT_SITE]) == s:
+                V = max(y[po + p * NP + PV], 0.0)
+                kill += path_tab[p, PT_CYTO] * V / (path_tab[p, PT_CYTOHALF] + V)
+                danger += V / path_tab[p, PT_PAMP]
+        alg_site[s, AS_COSTIM] = c
+        alg_site[s, AS_IL2] = il2
+        alg_site[s, AS_IFNG] = ifng * (1.0 - f17)
+        alg_site[s, AS_IL17] = ifng * f17
+        alg_site[s, AS_IL10] = par[I_IL10] * treg_sig
+        alg_site[s, AS_TGFB] = tgfb
+        alg_site[s, AS_KILL] = kill
+        alg_site[s, AS_DANGER] = danger
+
+
+@njit(cache=True, fastmath=False)
+def rhs(y, dy, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma, antigen, alg_site):
+    """dy/dt for one person (see module docstring for the layout)."""
+    G = grp_tab.shape[0]
+    S = site_tab.shape[0]
+    P = path_tab.shape[0]
+    so = G * NG
+    po = so + S * NS
+    algebraic(y, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma, antigen, alg_site)
+    foxp3 = px[PX_FOXP3]
+    for g in range(G):
+        o = g * NG
+        s = int(grp_tab[g, GT_SITE])
+        c = alg_site[s, AS_COSTIM]
+        il2 = alg_site[s, AS_IL2]
+        tgfb = alg_site[s, AS_TGFB]
+        sg = sigma[g]
+        N = y[o + VN]
+        A = y[o + VA]
+        E = y[o + VE]
+        M = y[o + VM]
+        R = y[o + VR]
+        B = y[o + VB]
+        PS = y[o + VPS]
+        PLc = y[o + VPL]
+        AB = y[o + VAB]
+        f2 = il2 / (par[I_IL2HALF] + il2)
+        il2r = par[I_TREGIL2] * il2 * px[PX_IL2RA]
+        f2r = il2r / (par[I_IL2HALF] + il2r)
+        rec = par[I_RECRUIT] * sg * N
+        frac_itreg = foxp3 * tgfb / (par[I_ITREGHALF] + tgfb)
+        recall = par[I_RECALL] * sg * c * M
+        dy[o + VN] = par[I_NAIVE_TURN] * (pg[g, PG_N0] - N) - rec
+        dy[o + VA] = rec * (1.0 - c) * (1.0 - frac_itreg) - par[I_ANERGLOSS] * A
+        sat = sg / (par[I_SIGHALF] + sg) / (1.0 + max(E, 0.0) / par[I_ECAP])
+        dy[o + VE] = rec * c + recall + par[I_PROLIF] * sat * f2 * E - (par[I_EDEATH] + par[I_MEMFORM]) * E
+        dy[o + VM] = par[I_MEMFORM] * E - par[I_MEMLOSS] * M - recall
+        R0 = pg[g, PG_R0] * foxp3
+        dy[o + VR] = (
+            par[I_TREGTURN] * (R0 - R)
+            + foxp3 * par[I_TREGPROL] * sat * px[PX_PTPN22] * f2r * R
+            - par[I_TREGXDEATH] * max(R - R0, 0.0)
+            + rec * (1.0 - c) * frac_itreg
+        )
+        # B cells: linked recognition -- help from CD4 cells seeing peptides of an antigen
+        # taken up with this one (itself, or a complex partner such as gliadin for tTG)
+        help_ = 0.0
+        for h in range(G):
+            w = help_link[g, h]
+            if w != 0.0:
+                help_ += w * max(y[h * NG + VE], 0.0) * sigma[h]
+        hf = help_ / (par[I_HELPHALF] + help_)
+        ag = antigen[g] / (1.0 + antigen[g])
+        dy[o + VB] = (
+            par[I_BREC] * pg[g, PG_B0] * ag * hf
+            + par[I_BPROL] * ag * hf * B * (1.0 - B / par[I_BCAP])
+            - par[I_BDEATH] * B
+        )
+        dy[o + VPS] = par[I_PSRATE] * B - par[I_PSDEATH] * PS
+        dy[o + VPL] = par[I_PLRATE] * B - par[I_PLDEATH] * PLc
+        dy[o + VAB] = par[I_ABSEC] * (PS + PLc) - grp_tab[g, GT_ABDECAY] * AB
+    for s in range(S):
+        o = so + s * NS
+        F = y[o + SF]
+        kill = alg_site[s, AS_KILL]
+        # renewal from stem cells (gut crypts) or by replication of the remaining cells (beta cells)
+        renew = (1.0 - F) if site_tab[s, ST_STEM] > 0.0 else F * (1.0 - F)
+        dy[o + SF] = site_tab[s, ST_REGEN] * renew - kill * F
+        dy[o + SI] = par[I_APCRELAX] * (alg_site[s, AS_DANGER] - y[o + SI])
+        dy[o + SD] = kill * F - site_tab[s, ST_DEBCLEAR] * y[o + SD]
+    for p in range(P):
+        o = po + p * NP
+        s = int(path_tab[p, PT_SITE])
+        V = y[o + PV]
+        Q = y[o + PQ]
+        L = y[o + PL_]
+        F = max(y[so + s * NS + SF], 0.0)
+        # adaptive clearance: stimulated effector and memory cells specific for this pathogen, antibodies
+        xeff = 0.0
+        abp = 0.0
+        for g in range(G):
+            if int(grp_tab[g, GT_KIND]) == KIND_PATHOGEN and int(grp_tab[g, GT_SOURCE]) == p:
+                xeff += max(y[g * NG + VE], 0.0)
+                abp += max(y[g * NG + VAB], 0.0)
+        clear = path_tab[p, PT_INNATE] * Q + par[I_EFFCLEAR] * xeff + par[I_ABCLEAR] * abp
+        dy[o + PV] = path_tab[p, PT_REP] * V * (F - V / path_tab[p, PT_CAP]) - clear * V + path_tab[p, PT_REACT] * L
+        Vp = max(V, 0.0)
+        dy[o + PQ] = par[I_INNON] * Vp / (Vp + par[I_INNHALF]) * (1.0 - Q) - par[I_INNOFF] * Q
+        dy[o + PL_] = path_tab[p, PT_LATENT] * V * (1.0 - L)
+
+
+# Dormand-Prince 5(4) tableau
+_C2, _C3, _C4, _C5 = 1 / 5, 3 / 10, 4 / 5, 8 / 9
+_A21 = 1 / 5
+_A31, _A32 = 3 / 40, 9 / 40
+_A41, _A42, _A43 = 44 / 45, -56 / 15, 32 / 9
+_A51, _A52, _A53, _A54 = 19372 / 6561, -25360 / 2187, 64448 / 6561, -212 / 729
+_A61, _A62, _A63, _A64, _A65 = 9017 / 3168, -355 / 33, 46732 / 5247, 49 / 176, -5103 / 18656
+_B1, _B3, _B4, _B5, _B6 = 35 / 384, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84
+_E1, _E3, _E4, _E5, _E6, _E7 = 71 / 57600, -71 / 16695, 71 / 1920, -17253 / 339200, 22 / 525, -1 / 40
+
+
+@njit(cache=True)
+def _conditions(y, t, grp_tab, site_tab, pred_tab, cond_start, cond_count, cond_dur, cond_run, cond_first, par):
+    """Record the first time each clinical condition (a conjunction of predicates) has held
+    for its minimum duration; the recorded time is the start of that sustained run."""
+    G = grp_tab.shape[0]
+    so = G * NG
+    npos_thr = par[I_ABPOS]
+    for k in range(cond_start.shape[0]):
+        if cond_first[k] == cond_first[k]:  # already recorded (not NaN)
+            continue
+        ok = True
+        for j in range(cond_start[k], cond_start[k] + cond_count[k]):
+            kind = int(pred_tab[j, 0])
+            if kind == 0:  # tissue function below threshold
+                if not (y[so + int(pred_tab[j, 1]) * NS + SF] < pred_tab[j, 2]):
+                    ok = False
+                    break
+            else:  # at least k antibodies of a group set positive (bitmask in column 1)
+                mask = int(pred_tab[j, 1])
+                n = 0
+                for g in range(G):
+                    if (mask >> g) & 1:
+                        if y[g * NG + VAB] > npos_thr:
+                            n += 1
+                if n < int(pred_tab[j, 3]):
+                    ok = False
+                    break
+        if ok:
+            if not (cond_run[k] == cond_run[k]):
+                cond_run[k] = t
+            if t - cond_run[k] >= cond_dur[k]:
+                cond_first[k] = cond_run[k]
+        else:
+            cond_run[k] = np.nan
+
+
+@njit(cache=True)
+def _integrate_one(y, par, grp_tab, site_tab, path_tab, help_link, pg, px,
+                   seg_t, seg_diet, seg_inoc, sample_t, out, rec_vars,
+                   pred_tab, cond_start, cond_count, cond_dur, cond_first, rtol, atol, hmax, stats):
+    cond_run = np.full(cond_first.shape[0], np.nan)
+    n = y.shape[0]
+    G = grp_tab.shape[0]
+    S = site_tab.shape[0]
+    P = path_tab.shape[0]
+    po = G * NG + S * NS
+    sigma = np.zeros(G)
+    antigen = np.zeros(G)
+    alg = np.zeros((S, N_AS))
+    k1 = np.empty(n)
+    k2 = np.empty(n)
+    k3 = np.empty(n)
+    k4 = np.empty(n)
+    k5 = np.empty(n)
+    k6 = np.empty(n)
+    k7 = np.empty(n)
+    yt = np.empty(n)
+    y5 = np.empty(n)
+    diet = np.zeros(seg_diet.shape[1])
+    nseg = seg_t.shape[0]
+    ns = sample_t.shape[0]
+    isample = 0
+    t = seg_t[0]
+    h = 0.01
+    nsteps = 0
+    nrej = 0
+    extinct = par[I_EXTINCT]
+    for iseg in range(nseg - 1):
+        t0 = seg_t[iseg]
+        t1 = seg_t[iseg + 1]
+        if not (t1 > t0) or not np.isfinite(t1):
+            continue
+        for d in range(diet.shape[0]):
+            diet[d] = seg_diet[iseg, d]
+        for p in range(P):
+            if seg_inoc[iseg, p] > 0.0:
+                y[po + p * NP + PV] += seg_inoc[iseg, p]
+                h = min(h, 0.01)
+        t = t0
+        # samples exactly at t0
+        while isample < ns and sample_t[isample] <= t + 1e-12:
+            for j in range(rec_vars.shape[0]):
+                out[isample, j] = y[rec_vars[j]]
+            isample += 1
+        _conditions(y, t, grp_tab, site_tab, pred_tab, cond_start, cond_count, cond_dur, cond_run, cond_first, par)
+        rhs(y, k1, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma, antigen, alg)
+        while t < t1 - 1e-12:
+            if nsteps + nrej > 2000000:
+                stats[0] = nsteps
+                stats[1] = -1
+                return
+            tend = t1
+            if isample < ns and sample_t[isample] < tend:
+                tend = sample_t[isample]
+            hh = min(h, hmax, tend - t)
+            last = hh >= tend - t - 1e-12
+            for i in range(n):
+                yt[i] = y[i] + hh * _A21 * k1[i]
+            rhs(yt, k2, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma, antigen, alg)
+            for i in range(n):
+                yt[i] = y[i] + hh * (_A31 * k1[i] + _A32 * k2[i])
+            rhs(yt, k3, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma, antigen, alg)
+            for i in range(n):
+                yt[i] = y[i] + hh * (_A41 * k1[i] + _A42 * k2[i] + _A43 * k3[i])
+            rhs(yt, k4, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma, antigen, alg)
+            for i in range(n):
+                yt[i] = y[i] + hh * (_A51 * k1[i] + _A52 * k2[i] + _A53 * k3[i] + _A54 * k4[i])
+            rhs(yt, k5, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma, antigen, alg)
+            for i in range(n):
+                yt[i] = y[i] + hh * (_A61 * k1[i] + _A62 * k2[i] + _A63 * k3[i] + _A64 * k4[i] + _A65 * k5[i])
+            rhs(yt, k6, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma, antigen, alg)
+            for i in range(n):
+                y5[i] = y[i] + hh * (_B1 * k1[i] + _B3 * k3[i] + _B4 * k4[i] + _B5 * k5[i] + _B6 * k6[i])
+            rhs(y5, k7, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma, antigen, alg)
+            err = 0.0
+            for i in range(n):
+                e = hh * (_E1 * k1[i] + _E3 * k3[i] + _E4 * k4[i] + _E5 * k5[i] + _E6 * k6[i] + _E7 * k7[i])
+                sc = atol + rtol * max(abs(y[i]), abs(y5[i]))
+                r = e / sc
+                err += r * r
+            err = np.sqrt(err / n)
+            if err <= 1.0 or hh < 1e-9:
+                t = tend if last else t + hh
+                for i in range(n):
+                    y[i] = y5[i]
+                    k1[i] = k7[i]
+                nsteps += 1
+                # extinction of a pathogen below one infectious unit (a discrete event)
+                for p in range(P):
+                    if y[po + p * NP + PV] < extinct and y[po + p * NP + PV] != 0.0 and path_tab[p, PT_REACT] == 0.0:
+                        y[po + p * NP + PV] = 0.0
+                        rhs(y, k1, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma, antigen, alg)
+                _conditions(y, t, grp_tab, site_tab, pred_tab, cond_start, cond_count, cond_dur, cond_run, cond_first, par)
+                while isample < ns and sample_t[isample] <= t + 1e-9:
+                    for j in range(rec_vars.shape[0]):
+                        out[isample, j] = y[rec_vars[j]]
+                    isample += 1
+                fac = 0.9 * (1.0 / max(err, 1e-10)) ** 0.2
+                if not last:
+                    h = hh * min(5.0, max(0.2, fac))
+                else:
+                    h = max(h, hh * min(5.0, max(0.2, fac)))
+            else:
+                nrej += 1
+                h = hh * max(0.1, 0.9 * (1.0 / err) ** 0.25)
+    while isample < ns:
+        for j in range(rec_vars.shape[0]):
+            out[isample, j] = y[rec_vars[j]]
+        isample += 1
+    stats[0] = nsteps
+    stats[1] = nrej
+
+
+@njit(cache=True, parallel=True)
+def integrate_batch(Y, par, grp_tab, site_tab, path_tab, help_link, PG, PX,
+                    SEG_T, SEG_DIET, SEG_INOC, sample_t, OUT, rec_vars,
+                    pred_tab, cond_start, cond_count, cond_dur, COND, rtol, atol, hmax, STATS):
+    """Advance every person (row of ``Y``) through their own exposure segments."""
+    for i in prange(Y.shape[0]):
+        _integrate_one(Y[i], par, grp_tab, site_tab, path_tab, help_link, PG[i], PX[i],
+                       SEG_T[i], SEG_DIET[i], SEG_INOC[i], sample_t, OUT[i], rec_vars,
+                       pred_tab, cond_start, cond_count, cond_dur, COND[i], rtol, atol, hmax, STATS[i])
