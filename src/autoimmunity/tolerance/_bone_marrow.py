@@ -43,8 +43,6 @@ from ._repertoire import LINEAGE_B_ANERGIC, LINEAGE_B_NAIVE, BoneMarrowOutcome
 
 __all__ = ["simulate_bone_marrow", "calibrate_bone_marrow", "bcr_model"]
 
-_CHUNK = 1 << 16
-
 
 def bcr_model(parameters: BoneMarrowParameters) -> TCRModel:
     """The contact-energy model used for B-cell receptors (framework term as germline)."""
@@ -52,15 +50,8 @@ def bcr_model(parameters: BoneMarrowParameters) -> TCRModel:
 
 
 def _min(receptors: Receptors, epitopes: np.ndarray) -> np.ndarray:
-    n = len(receptors)
-    out = np.empty(n, dtype=np.float32)
-    if epitopes.shape[0] == 0:
-        out[:] = np.inf
-        return out
-    for start in range(0, n, _CHUNK):
-        stop = min(n, start + _CHUNK)
-        out[start:stop] = min_energies(receptors.take(slice(start, stop)), epitopes, 0)[0]
-    return out
+    """Each receptor's strongest (lowest) energy over the linear epitopes (+inf if none)."""
+    return min_energies(receptors, epitopes, 0)[0]
 
 
 def _develop(n: int, rng: np.random.Generator, params: BoneMarrowParameters, shift: float):

@@ -79,10 +79,7 @@ def _binomial_se(k: int, n: int) -> float:
 
 
 def _min_chunked(receptors: Receptors, contacts: np.ndarray, molecule) -> np.ndarray:
-    if len(receptors) == 0:
-        return np.zeros(0, dtype=np.float32)
-    if contacts.shape[0] == 0:
-        return np.full(len(receptors), np.inf, dtype=np.float32)
+    """Each receptor's strongest energy over the ligands (+inf if none)."""
     return min_energies(receptors, contacts, molecule)[0]
 
 

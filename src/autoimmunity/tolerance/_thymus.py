@@ -87,15 +87,8 @@ _CHUNK = 1 << 17
 
 
 def _chunked_min(receptors: Receptors, contacts: np.ndarray, molecule: np.ndarray) -> np.ndarray:
-    n = len(receptors)
-    out = np.empty(n, dtype=np.float32)
-    if contacts.shape[0] == 0:
-        out[:] = np.inf
-        return out
-    for start in range(0, n, _CHUNK):
-        stop = min(n, start + _CHUNK)
-        out[start:stop] = min_energies(receptors.take(slice(start, stop)), contacts, molecule)[0]
-    return out
+    """Each receptor's strongest energy over the ligands (+inf if none); fused, never R x P."""
+    return min_energies(receptors, contacts, molecule)[0]
 
 
 def _recognition_fraction(receptors: Receptors, display: ThymicDisplay, threshold: float) -> np.ndarray:
