@@ -1,8 +1,9 @@
 """``autoimmunity demo``: the main job on the embedded defaults.
 
-It walks one high-risk person through the layers built so far: which islet
-peptides their HLA presents, what their thymus lets escape, and which
-Epstein-Barr virus peptides mimic myelin basic protein.
+It walks one high-risk person through the layers: which islet peptides their
+HLA presents, what their thymus lets escape, which Epstein-Barr virus peptides
+mimic myelin basic protein, and then their simulated life course (it writes
+``report.html`` and prints where it is; it opens nothing).
 """
 
 from __future__ import annotations
@@ -62,13 +63,33 @@ def _mimicry(console, seed: int) -> None:
                 ["self_core", "foreign_core", "overlap", "cross_reactivity", "contact_identity"], limit=5)
 
 
+def _life_course(console, seed: int, out_dir: str) -> None:
+    import json
+    from importlib import resources
+    from pathlib import Path
+
+    from ..host import run_scenario
+
+    console.rule("[bold]4. One life course (embedded scenario: DR3-DQ2/DR4-DQ8 child, CVB4 infections)")
+    scenario = Path(str(resources.files("autoimmunity").joinpath("data", "scenarios", "demo.toml")))
+    summary = run_scenario(scenario, out_dir, seed=seed, report=True, progress=True)
+    written = json.loads((Path(out_dir) / "summary.json").read_text())
+    console.print(f"onsets: {written.get('onsets')}")
+    console.print(f"autoantibodies (age first positive): {written.get('autoantibodies')}")
+    console.print(f"report: {Path(out_dir, 'report.html').resolve()}")
+    del summary
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``demo`` command."""
 
     @app.command()
     @handle_errors
     @quiet_warnings
-    def demo(seed: int = typer.Option(2026, help="Random seed.")):
+    def demo(
+        seed: int = typer.Option(2026, help="Random seed."),
+        out: str = typer.Option("runs/demo", help="Folder for the life-course outputs (report.html and tables)."),
+    ):
         """Run the main job on the embedded defaults and print what it found."""
         from rich.console import Console
 
@@ -79,3 +100,4 @@ def register(app: typer.Typer) -> None:
         _presentation(console, genotype)
         _thymus(console, seed)
         _mimicry(console, seed)
+        _life_course(console, seed, out)
