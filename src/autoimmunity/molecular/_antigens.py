@@ -158,7 +158,8 @@ def get_protein(name: str | Protein, *, field: str = "protein") -> Protein:
     if symbol is None:
         choices = sorted(antigen_catalogue())
         close = difflib.get_close_matches(key, list(_name_index()), n=3, cutoff=0.5)
-        hint = f" Did you mean {', '.join(_name_index()[c] for c in close)}?" if close else ""
+        suggestions = list(dict.fromkeys(_name_index()[c] for c in close))
+        hint = f" Did you mean {', '.join(suggestions)}?" if suggestions else ""
         raise InputError(field, f"unknown protein {name!r}.{hint} Known: {', '.join(choices)}")
     return antigen_catalogue()[symbol]
 
