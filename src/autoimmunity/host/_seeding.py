@@ -128,10 +128,22 @@ def _presentation_weight(hla: str, protein) -> float:
 
 
 @lru_cache(maxsize=64)
-def _modified_protein(symbol: str):
-    from ..molecular import deamidate, get_protein
+def _eaten_protein(symbol: str):
+    """A dietary protein as it is eaten: the mature chain, without the signal peptide that
+    the producing organism cleaves in its ER (``signal_peptide`` in data/diets.toml)."""
+    from ..immune._model import diet_signal_peptides
+    from ..molecular import get_protein
 
     prot = get_protein(symbol)
+    n = int(diet_signal_peptides().get(symbol, 0))
+    return replace(prot, sequence=prot.sequence[n:], symbol=f"{symbol}_mature") if n else prot
+
+
+@lru_cache(maxsize=64)
+def _modified_protein(symbol: str, kind: str = "self"):
+    from ..molecular import deamidate, get_protein
+
+    prot = _eaten_protein(symbol) if kind == "diet" else get_protein(symbol)
     return replace(prot, sequence=deamidate(prot.sequence), symbol=f"{symbol}_deamidated")
 
 
@@ -181,8 +193,8 @@ def _expectation_cached(key, genotype: Genotype) -> GenotypeExpectation:
     deletion = _p("deletion") * (1.0 - _p("ptpn22_deletion_loss") * genotype.ptpn22.count("T"))
     for i, (symbol, kind, modified) in enumerate(key):
         prot = get_protein(symbol)
-        W[i] = presentation_weight(genotype.hla, prot)
-        Wm[i] = presentation_weight(genotype.hla, _modified_protein(symbol)) if modified else W[i]
+        W[i] = presentation_weight(genotype.hla, _eaten_protein(symbol) if kind == "diet" else prot)
+        Wm[i] = presentation_weight(genotype.hla, _modified_protein(symbol, kind)) if modified else W[i]
         d = _display_probability(prot, genotype)
         disp[i] = d
         total = per_weight * max(W[i], Wm[i])

@@ -117,6 +117,7 @@ I_BCAP = IDX["b_capacity"]
 I_ABPOS = IDX["antibody_positive"]
 I_SIGHALF = IDX["signal_half"]
 I_ECAP = IDX["effector_capacity"]
+I_TCAP = IDX["treg_capacity"]
 
 # algebraic outputs per site (alg_site[s, k])
 AS_COSTIM, AS_IL2, AS_IFNG, AS_IL17, AS_IL10, AS_TGFB, AS_KILL, AS_DANGER = range(8)
@@ -237,9 +238,12 @@ def rhs(y, dy, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma,
         dy[o + VE] = rec * c + recall + par[I_PROLIF] * sat * f2 * E - (par[I_EDEATH] + par[I_MEMFORM]) * E
         dy[o + VM] = par[I_MEMFORM] * E - par[I_MEMLOSS] * M - recall
         R0 = pg[g, PG_R0] * foxp3
+        # Treg expansion saturates with the Tregs of this specificity (their own niche),
+        # not with the conventional effectors they are meant to control
+        sat_r = sg / (par[I_SIGHALF] + sg) / (1.0 + max(R, 0.0) / par[I_TCAP])
         dy[o + VR] = (
             par[I_TREGTURN] * (R0 - R)
-            + foxp3 * par[I_TREGPROL] * sat * px[PX_PTPN22] * f2r * R
+            + foxp3 * par[I_TREGPROL] * sat_r * px[PX_PTPN22] * f2r * R
             - par[I_TREGXDEATH] * max(R - R0, 0.0)
             + rec * (1.0 - c) * frac_itreg
         )

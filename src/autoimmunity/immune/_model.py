@@ -22,7 +22,7 @@ from . import _kernel as K
 from ._parameters import parameter_array
 
 __all__ = [
-    "PathogenSpec", "pathogen_specs", "diet_specs", "Group", "Model", "build_model", "PersonInputs",
+    "PathogenSpec", "pathogen_specs", "diet_specs", "diet_signal_peptides", "Group", "Model", "build_model", "PersonInputs",
     "Schedule", "SimResult", "simulate", "reference_solve", "initial_state",
 ]
 
@@ -66,6 +66,14 @@ def pathogen_specs() -> dict[str, PathogenSpec]:
 def diet_specs() -> dict[str, tuple[str, ...]]:
     raw = tomllib.loads(_data_dir("diets.toml").read_text())
     return {k: tuple(v["antigens"]) for k, v in raw.items()}
+
+
+@lru_cache(maxsize=1)
+def diet_signal_peptides() -> dict[str, int]:
+    """Length of the signal peptide of each dietary antigen (``signal_peptide`` tables in
+    diets.toml): it is cleaved in the producing organism and is not part of the food."""
+    raw = tomllib.loads(_data_dir("diets.toml").read_text())
+    return {k: int(v) for d in raw.values() for k, v in d.get("signal_peptide", {}).items()}
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,11 @@ PARAMETERS: tuple[Parameter, ...] = (
     _P("treg_il2_sensitivity", 10.0, "fold",
        "how much lower IL-2 Tregs need than conventional cells for the same response",
        "tsv:il2.treg_vs_memory_pstat5_sensitivity"),
+    _P("treg_capacity", 1000.0, "CELL_UNIT",
+       "Treg number of one specificity at which antigen-driven Treg proliferation halves (competition among Tregs "
+       "for antigen-bearing APCs and IL-2; Tregs do not compete with the effectors they suppress)",
+       "assumption: same scale as effector_capacity; structural change calibrated on the healthy cohort (<1% clinical "
+       "autoimmunity) with influenza expansion/recall unchanged"),
     _P("treg_expanded_death", 0.1, "1/day",
        "death rate of Tregs above their set point (contraction of expanded Tregs)",
        "assumption: similar to Treg turnover (tsv:treg.doubling_time)"),
