@@ -22,6 +22,8 @@ scipy ``solve_ivp`` reference both call it.
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 from numba import njit, prange
 
@@ -56,6 +58,17 @@ N_PT = 9
 # group table columns (grp_tab[g, k])
 GT_SITE, GT_KIND, GT_SOURCE, GT_EXPR, GT_ABDECAY, GT_MOD = range(6)
 N_GT = 6
+
+#: Fingerprint of the parameter layout (names in order) these kernels were compiled for.
+#: numba freezes the I_* indices below into its on-disk cache, which is keyed on this file
+#: only; a reordered ``_parameters.py`` would silently feed the cached kernels the wrong
+#: values. Changing the layout therefore requires updating this constant (and so this file).
+_PARAMETER_LAYOUT = "b64beae1b70535a0"
+if hashlib.sha256(",".join(IDX).encode()).hexdigest()[:16] != _PARAMETER_LAYOUT:
+    raise RuntimeError(
+        "immune/_parameters.py changed its parameter layout: update _PARAMETER_LAYOUT in immune/_kernel.py "
+        "(this also invalidates numba's cached kernels)"
+    )
 
 # fixed parameter indices (numba sees integer constants)
 I_NAIVE_TURN = IDX["naive_turnover"]
