@@ -44,10 +44,6 @@ SEEDING_PARAMETERS = {
                   "tsv:tcell.naive.total_number_adult (1e11) x CD4 share of blood T cells 837/(837+660) (tsv:blood.cd4_t_count, blood.cd8_t_count)"),
     "cells_per_clone": (1000.0, "cells", "naive cells per clone (clone size), unit of Poisson draws",
                         "calc: tsv:tcell.naive.total_number_adult / tsv:tcell.naive.tcr_diversity = 1e11/1e8"),
-    "display_per_dose": (0.5, "probability", "probability that a tissue-restricted antigen at reference thymic dose is displayed to a developing clone",
-                         "assumption (tsv:gen.tra_expressing_mtec_fraction 1-3% of mTECs express a given TRA at any time)"),
-    "ins_vntr_class3_fold": (2.5, "fold", "thymic insulin expression of a class III INS VNTR allele relative to class I",
-                             "tsv:gen.ins_vntr_thymic_mrna_class3_vs_class1 (2-3; 2.5 chosen)"),
     "deletion": (0.9, "fraction", "fraction of displayed self-reactive conventional clones deleted in the thymus", "assumption"),
     "deletion_ubiquitous": (0.99, "fraction", "fraction of self-reactive conventional clones deleted when the antigen is on every thymic APC (ubiquitous)",
                             "assumption: ubiquitous antigens are met on cortical and medullary APCs throughout selection"),
@@ -164,17 +160,19 @@ class GenotypeExpectation:
 
 
 def _display_probability(protein, genotype: Genotype) -> float:
-    if not protein.is_self:
+    """Probability that a developing clone meets the antigen in the thymus: 1 for
+    ubiquitous self, 0 for foreign or undisplayed proteins, and for tissue-restricted
+    antigens the tolerance layer's AIRE- and INS VNTR-dependent encounter probability
+    (:func:`autoimmunity.tolerance.tra_encounter_probability`)."""
+    if not protein.is_self or protein.thymic_display == "none":
         return 0.0
     if protein.thymic_display == "ubiquitous":
         return 1.0
-    if protein.thymic_display == "none" or genotype.aire == "null":
-        return 0.0
-    dose = 1.0
-    if protein.symbol == "INS":
-        n3 = genotype.ins_vntr.split("/").count("III")
-        dose = ((2 - n3) + n3 * _p("ins_vntr_class3_fold")) / 2.0
-    return 1.0 - (1.0 - _p("display_per_dose")) ** dose
+    from ..tolerance import ThymusParameters, ToleranceGenotype, tra_encounter_probability
+
+    tolerance_genotype = ToleranceGenotype(aire=genotype.aire, ins_vntr=genotype.ins_vntr, foxp3=genotype.foxp3,
+                                           ptpn22=genotype.ptpn22)
+    return tra_encounter_probability(protein.symbol, tolerance_genotype, ThymusParameters())
 
 
 def genotype_expectation(model: Model, genotype: Genotype) -> GenotypeExpectation:

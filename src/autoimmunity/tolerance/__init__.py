@@ -7,7 +7,14 @@ Model, equations and every parameter: ``docs/tolerance.md``.
 
 from ._bone_marrow import bcr_model, calibrate_bone_marrow, simulate_bone_marrow
 from ._central import central_tolerance
-from ._display import ThymicDisplay, background_self_proteome, clear_display_caches, marrow_self_epitopes, thymic_display
+from ._display import (
+    ThymicDisplay,
+    background_self_proteome,
+    clear_display_caches,
+    marrow_self_epitopes,
+    thymic_display,
+    tra_encounter_probability,
+)
 from ._parameters import (
     AIRE_STATES,
     CALIBRATION_HLA,
@@ -56,6 +63,7 @@ __all__ = [
     "TARGET_MATURE_RECOGNITION_PROBABILITY",
     "thymocyte_energies",
     "thymic_display",
+    "tra_encounter_probability",
     "ThymicDisplay",
     "background_self_proteome",
     "marrow_self_epitopes",

@@ -53,6 +53,7 @@ from ._parameters import ThymusParameters, ToleranceGenotype
 __all__ = [
     "ThymicDisplay",
     "thymic_display",
+    "tra_encounter_probability",
     "background_self_proteome",
     "molecule_background_ligands",
     "marrow_self_epitopes",
@@ -165,6 +166,26 @@ def _stack(parts: list[tuple[np.ndarray, int]]) -> tuple[np.ndarray, np.ndarray]
     return contacts, molecule
 
 
+def tra_encounter_probability(gene: str, genotype: ToleranceGenotype, parameters: ThymusParameters) -> float:
+    """Probability that one thymocyte meets tissue-restricted antigen ``gene`` in the medulla.
+
+    ``p = 1 - (1 - f)^n`` with ``n = mtec_contacts`` and ``f`` the fraction of
+    mTECs displaying the gene: ``tra_mtec_fraction``, times
+    ``aire_null_residual`` without AIRE (``aire_het_fraction`` with one
+    working copy), and for insulin times the INS VNTR display fold (mean over
+    the two alleles). The one place this is computed: thymic selection and the
+    life-course seeding both use it.
+    """
+    f = parameters.tra_mtec_fraction
+    if genotype.aire == "null":
+        f *= parameters.aire_null_residual
+    elif genotype.aire == "het":
+        f *= parameters.aire_het_fraction
+    if gene == "INS":
+        f *= genotype.insulin_display_fold(parameters.ins_vntr_class3_fold)
+    return parameters.encounter_probability(f)
+
+
 @dataclass(frozen=True, eq=False)
 class ThymicDisplay:
     """The self ligands a person's thymus can display, and the foreign panel.
@@ -206,25 +227,8 @@ class ThymicDisplay:
 
     def encounter_probabilities(self, genotype: ToleranceGenotype, parameters: ThymusParameters) -> np.ndarray:
         """Per TRA gene (``tra_genes`` order), the probability that one thymocyte
-        meets it on at least one of the mTECs it scans.
-
-        ``p = 1 - (1 - f)^n`` with ``n = mtec_contacts`` and ``f`` the fraction
-        of mTECs displaying the gene: ``tra_mtec_fraction``, times
-        ``aire_null_residual`` without AIRE (``aire_het_fraction`` with one
-        working copy), and for insulin times the INS VNTR
-        display fold (mean over the two alleles).
-        """
-        out = np.empty(len(self.tra_genes))
-        for i, gene in enumerate(self.tra_genes):
-            f = parameters.tra_mtec_fraction
-            if genotype.aire == "null":
-                f *= parameters.aire_null_residual
-            elif genotype.aire == "het":
-                f *= parameters.aire_het_fraction
-            if gene == "INS":
-                f *= genotype.insulin_display_fold(parameters.ins_vntr_class3_fold)
-            out[i] = parameters.encounter_probability(f)
-        return out
+        meets it on at least one of the mTECs it scans (:func:`tra_encounter_probability`)."""
+        return np.array([tra_encounter_probability(gene, genotype, parameters) for gene in self.tra_genes])
 
     def summary(self) -> dict:
         return {
