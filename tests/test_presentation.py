@@ -1,6 +1,5 @@
 """Presentation tables and ligands."""
 
-import numpy as np
 import pytest
 
 from autoimmunity import InputError

@@ -65,13 +65,13 @@ def _mimicry(console, seed: int) -> None:
 
 def _life_course(console, seed: int, out_dir: str) -> None:
     import json
-    from importlib import resources
     from pathlib import Path
 
+    from .._data import data_path
     from ..host import run_scenario
 
     console.rule("[bold]4. One life course (embedded scenario: DR3-DQ2/DR4-DQ8 child, CVB4 infections)")
-    scenario = Path(str(resources.files("autoimmunity").joinpath("data", "scenarios", "demo.toml")))
+    scenario = data_path("scenarios", "demo.toml")
     summary = run_scenario(scenario, out_dir, seed=seed, report=True, progress=True)
     written = json.loads((Path(out_dir) / "summary.json").read_text())
     console.print(f"onsets: {written.get('onsets')}")

@@ -138,7 +138,6 @@ def sample_families(
     # expand to members: member 0 of every family, member 1 of pairs
     fam_idx = np.repeat(np.arange(len(fams)), size)
     member = np.concatenate([np.arange(s) for s in size]) if len(fams) else np.empty(0, int)
-    n = len(fam_idx)
     person_id = first[fam_idx] + member
     kind_p = kind[fam_idx]
     rows = u[fam_idx, 1 + member, :]

@@ -22,13 +22,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .._errors import InputError
+from .._data import data_path
 
 __all__ = [
     "PopulationData",
@@ -51,7 +51,7 @@ NONHLA_COLUMNS: dict[str, str] = {
 
 
 def _data_dir() -> Path:
-    return Path(str(resources.files("autoimmunity").joinpath("data", "population")))
+    return data_path("population")
 
 
 def available_populations() -> list[str]:

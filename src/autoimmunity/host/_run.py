@@ -10,7 +10,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..immune import GROUP_VARS, PATHOGEN_VARS, SITE_ALGEBRAIC, SITE_VARS, Model, PersonInputs, algebraic_at, build_model, make_schedule, simulate
+from ..immune import SITE_ALGEBRAIC, Model, PersonInputs, algebraic_at, build_model, make_schedule, simulate
 from ._scenario import YEAR, Exposure, Scenario, load_scenario, typical_infections
 from ._seeding import draw_people
 

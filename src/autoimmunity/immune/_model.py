@@ -12,14 +12,13 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
-from pathlib import Path
 
 import numpy as np
 
 from .._errors import InputError
 from . import _kernel as K
 from ._parameters import parameter_array
+from .._data import data_path as _data_dir
 
 __all__ = [
     "PathogenSpec", "pathogen_specs", "diet_specs", "diet_signal_peptides", "Group", "Model", "build_model", "PersonInputs",
@@ -30,10 +29,6 @@ GROUP_VARS = ("naive", "anergic", "effector", "memory", "treg", "b_activated", "
 SITE_VARS = ("function", "apc_activation", "debris")
 PATHOGEN_VARS = ("load", "innate", "latent")
 SITE_ALGEBRAIC = ("costimulation", "il2", "ifng_tnf", "il17", "il10", "tgfb", "killing_rate", "danger")
-
-
-def _data_dir(*parts: str) -> Path:
-    return Path(str(resources.files("autoimmunity").joinpath("data", *parts)))
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,6 @@ import gzip
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +22,7 @@ import pandas as pd
 
 from .._errors import InputError
 from ._aminoacids import STANDARD_AMINO_ACIDS, validate_peptide
+from .._data import data_path as _data_path
 
 __all__ = [
     "Protein",
@@ -81,10 +81,6 @@ class Protein:
     @property
     def is_self(self) -> bool:
         return self.origin == "self"
-
-
-def _data_path(name: str) -> Path:
-    return Path(str(resources.files("autoimmunity").joinpath("data", name)))
 
 
 def _parse_fasta_text(text: str) -> list[tuple[str, str]]:

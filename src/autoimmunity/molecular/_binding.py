@@ -33,8 +33,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
-from importlib import resources
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -43,6 +41,7 @@ from .._errors import InputError
 from ._aminoacids import ALPHABET, CITRULLINE_SCORED_AS, STANDARD_AMINO_ACIDS, encode, kmer_codes, validate_peptide
 from ._antigens import human_aa_composition
 from ._hla import HLAMolecule, normalize_molecule
+from .._data import data_path as _data_path
 
 __all__ = [
     "CORE_LENGTH",
@@ -138,10 +137,6 @@ def _tepitope_matrix(beta: str) -> CoreMatrix:
         allowed = weights[p][np.isfinite(weights[p]) & (weights[p] > _EXCLUDED)]
         weights[p][np.isnan(weights[p])] = allowed.mean()
     return CoreMatrix(f"HLA-{beta}", f"TEPITOPEpan:{module_name[:-2]}", _with_citrulline(weights))
-
-
-def _data_path(name: str) -> Path:
-    return Path(str(resources.files("autoimmunity").joinpath("data", name)))
 
 
 @lru_cache(maxsize=1)

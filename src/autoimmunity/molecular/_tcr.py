@@ -35,7 +35,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 import numba
 import numpy as np
@@ -43,6 +42,7 @@ import pandas as pd
 from scipy.optimize import brentq
 from scipy.special import log_ndtr, ndtr
 
+from .._data import data_path
 from .._errors import InputError
 from ._aminoacids import ALPHABET, CITRULLINE, CITRULLINE_SCORED_AS, N_LETTERS, N_STANDARD, STANDARD_AMINO_ACIDS, encode_many
 from ._antigens import human_aa_composition
@@ -104,9 +104,7 @@ _MAX_MOLECULES = (1 << 14) // N_LETTERS
 
 @lru_cache(maxsize=1)
 def _contact_energies_cached() -> np.ndarray:
-    path = resources.files("autoimmunity").joinpath("data", "mj1996_contact_energies.tsv")
-    with resources.as_file(path) as p:
-        table = pd.read_csv(p, sep="\t", index_col=0)
+    table = pd.read_csv(data_path("mj1996_contact_energies.tsv"), sep="\t", index_col=0)
     order = list(STANDARD_AMINO_ACIDS)
     matrix = np.empty((N_LETTERS, N_LETTERS))
     matrix[:N_STANDARD, :N_STANDARD] = table.loc[order, order].to_numpy(dtype=float)

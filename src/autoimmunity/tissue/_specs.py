@@ -15,16 +15,12 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 from .._errors import InputError
+from .._data import data_path as _data_dir
 
 __all__ = ["Tissue", "Criterion", "DiseaseSpec", "tissues", "disease_specs", "get_disease", "load_disease"]
-
-
-def _data_dir(*parts: str) -> Path:
-    return Path(str(resources.files("autoimmunity").joinpath("data", *parts)))
 
 
 @dataclass(frozen=True)
