@@ -98,8 +98,6 @@ def test_gluten_free_diet_and_challenge():
     on = onset(m, res, "celiac")
     idx = np.nonzero(np.isfinite(on) & (on < 6.0))[0][:5]
     assert len(idx) >= 1, "no DQ2.5 homozygote reached coeliac onset by age 6"
-    from autoimmunity.host._seeding import draw_people as _dp  # noqa: F401
-
     for i in idx:
         rng = np.random.default_rng(np.random.SeedSequence(15).spawn(60)[i])
         persons = draw_people(m, [Genotype(DQ25_HOMO)], rng)
