@@ -64,3 +64,10 @@ def test_installed_program_prints_no_traceback():
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert proc.stderr.strip().count("\n") == 0
+
+
+def test_version_option_prints_the_package_version():
+    from autoimmunity import __version__
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.stdout.strip() == f"autoimmunity {__version__}"

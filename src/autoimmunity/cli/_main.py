@@ -15,6 +15,21 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+def _version(value: bool) -> None:
+    if value:
+        from .. import __version__
+
+        typer.echo(f"autoimmunity {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+) -> None:
+    """Simulate how autoimmune disease emerges, from peptide presentation to populations."""
+
+
 _COMMAND_MODULES = ("_molecular", "_demo", "_thymus", "_simulate", "_cohort")
 
 for _name in _COMMAND_MODULES:
