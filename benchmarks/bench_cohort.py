@@ -20,7 +20,6 @@ import time
 from pathlib import Path
 
 
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="10^3 and 10^4 only")
