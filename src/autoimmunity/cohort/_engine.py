@@ -42,7 +42,7 @@ __all__ = ["EngineFn", "resolve_engine", "simulate_people", "exposure_schedule",
 
 EngineFn = Callable[..., pd.DataFrame]
 
-#: Where ``"auto"`` looks for the life-course engine (helper-4's host layer). It must
+#: Where ``"auto"`` looks for the life-course engine (the host and immune layers). It must
 #: implement the contract above; see docs/cohort.md "Wiring the engine".
 ENGINE_ENTRY_POINT = "autoimmunity.cohort._engine:lifecourse_engine"
 
