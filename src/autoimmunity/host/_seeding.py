@@ -53,6 +53,10 @@ SEEDING_PARAMETERS = {
                       "assumption; Tregs are 6.35% of CD4 (tsv:treg.fraction_of_cd4_blood)"),
     "b_precursors": (1e4, "cells", "naive B cells specific for one protein antigen", "assumption (immune_parameters.md gaps: no naive B count)"),
     "b_self_censoring": (0.9, "fraction", "fraction of self-reactive B cells removed (B tolerance) when the antigen is displayed", "assumption"),
+    "b_self_censoring_ubiquitous": (0.999, "fraction", "fraction of self-reactive B cells removed when the antigen is ubiquitous "
+                                    "(expressed in the bone marrow where B cells develop: receptor editing and deletion)",
+                                    "assumption: B-cell central tolerance acts in the bone marrow on antigens expressed there, "
+                                    "like deletion_ubiquitous for T cells; calibrated: anti-tTG rare without coeliac disease"),
     "ctla4_effect": (0.1, "fraction per CT60 G allele", "loss of CTLA4-mediated suppression per susceptibility allele",
                      "assumption; no effect size found (immune_parameters.md)"),
     "il2ra_effect": (0.1, "fraction per risk haplotype", "loss of Treg IL-2 responsiveness per IL2RA risk haplotype",
@@ -199,7 +203,8 @@ def _expectation_cached(key, genotype: Genotype) -> GenotypeExpectation:
         dele = deletion if prot.thymic_display != "ubiquitous" else _p("deletion_ubiquitous") * deletion / _p("deletion")
         naive[i] = total * (1.0 - d * dele)
         treg[i] = total * d * _p("treg_fraction") * (0.0 if genotype.foxp3 == "null" else 1.0)
-        bcell[i] = _p("b_precursors") * (1.0 - d * _p("b_self_censoring") if prot.is_self else 1.0)
+        bcens = _p("b_self_censoring_ubiquitous") if prot.thymic_display == "ubiquitous" else _p("b_self_censoring")
+        bcell[i] = _p("b_precursors") * (1.0 - d * bcens if prot.is_self else 1.0)
     w50 = _p("w50")
     px = np.array([
         0.0 if genotype.foxp3 == "null" else 1.0,

@@ -63,7 +63,7 @@ N_GT = 6
 #: numba freezes the I_* indices below into its on-disk cache, which is keyed on this file
 #: only; a reordered ``_parameters.py`` would silently feed the cached kernels the wrong
 #: values. Changing the layout therefore requires updating this constant (and so this file).
-_PARAMETER_LAYOUT = "b64beae1b70535a0"
+_PARAMETER_LAYOUT = "4badd4a02714032c"
 if hashlib.sha256(",".join(IDX).encode()).hexdigest()[:16] != _PARAMETER_LAYOUT:
     raise RuntimeError(
         "immune/_parameters.py changed its parameter layout: update _PARAMETER_LAYOUT in immune/_kernel.py "
@@ -115,6 +115,7 @@ I_BREC = IDX["b_recruit"]
 I_BPROL = IDX["b_prolif"]
 I_BDEATH = IDX["b_death"]
 I_HELPHALF = IDX["help_half"]
+I_BAGHALF = IDX["b_antigen_half"]
 I_PSRATE = IDX["plasma_short_rate"]
 I_PLRATE = IDX["plasma_long_rate"]
 I_PSDEATH = IDX["plasma_short_death"]
@@ -214,6 +215,17 @@ def algebraic(y, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigm
 
 
 @njit(cache=True, fastmath=False)
+def _presentation(g, y, par, grp_tab, pg, so):
+    """Presentation factor of group g (for modified antigens at the current deamidated share)."""
+    pres = pg[g, PG_PRES]
+    if grp_tab[g, GT_MOD] > 0.0:
+        infl = max(y[so + int(grp_tab[g, GT_SITE]) * NS + SI], 0.0)
+        m = par[I_DEAM0] + (par[I_DEAM1] - par[I_DEAM0]) * infl / (1.0 + infl)
+        pres = pres + m * (pg[g, PG_PRES_MOD] - pres)
+    return pres
+
+
+@njit(cache=True, fastmath=False)
 def rhs(y, dy, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma, antigen, alg_site):
     """dy/dt for one person (see module docstring for the layout)."""
     G = grp_tab.shape[0]
@@ -260,15 +272,18 @@ def rhs(y, dy, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma,
             - par[I_TREGXDEATH] * max(R - R0, 0.0)
             + rec * (1.0 - c) * frac_itreg
         )
-        # B cells: linked recognition -- help from CD4 cells seeing peptides of an antigen
-        # taken up with this one (itself, or a complex partner such as gliadin for tTG)
+        # B cells: antigen captured through the BCR (affinity uptake, half-saturated at
+        # b_antigen_half, far below the dendritic-cell antigen scale), then linked recognition --
+        # help from CD4 effectors recognising the peptides the B cell itself presents from what
+        # it captured (this antigen, or a complex partner such as gliadin for tTG): the helper's
+        # signal is its presentation factor x the B cell's antigen occupancy, not the DC signal
+        ag = antigen[g] / (par[I_BAGHALF] + antigen[g])
         help_ = 0.0
         for h in range(G):
             w = help_link[g, h]
             if w != 0.0:
-                help_ += w * max(y[h * NG + VE], 0.0) * sigma[h]
+                help_ += w * max(y[h * NG + VE], 0.0) * _presentation(h, y, par, grp_tab, pg, so) * ag
         hf = help_ / (par[I_HELPHALF] + help_)
-        ag = antigen[g] / (1.0 + antigen[g])
         dy[o + VB] = (
             par[I_BREC] * pg[g, PG_B0] * ag * hf
             + par[I_BPROL] * ag * hf * B * (1.0 - B / par[I_BCAP])

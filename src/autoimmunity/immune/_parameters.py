@@ -128,9 +128,10 @@ PARAMETERS: tuple[Parameter, ...] = (
     _P("self_release_turnover", 0.02, "antigen units",
        "self antigen reaching APCs from healthy tissue turnover (per unit relative expression, full tissue)",
        "calibrated: healthy cohort <1% clinical autoimmunity"),
-    _P("self_release_damage", 10.0, "antigen units per (1/day of tissue loss)",
+    _P("self_release_damage", 21.5, "antigen units per (1/day of tissue loss)",
        "self antigen reaching APCs per unit fractional tissue-death rate (damage releases antigen)",
-       "calibrated: epitope spreading in T1D progressors"),
+       "calibrated: a minority (~3-5%) of DR3-DQ2/DR4-DQ8 children with typical enterovirus exposure progress to T1D "
+       "by 25 y with islet autoantibodies first (TEDDY, Ziegler 2013); DQ6.2 <1%; healthy cohort <1%"),
     _P("diet_reference_intake", 10.0, "g/day",
        "dietary intake that gives 1 antigen unit to gut APCs",
        "tsv:gluten.intake_danish_adults (10.4 g/day adult mean; rounded to 10)"),
@@ -154,6 +155,11 @@ PARAMETERS: tuple[Parameter, ...] = (
     _P("b_prolif", 1.0, "1/day", "maximal activated (germinal-centre) B proliferation with help", "assumption: GC B cells divide every ~12-16 h"),
     _P("b_death", 0.7, "1/day", "death/exit of activated B cells", "calibrated: GC responses last weeks to months while help persists (tsv:gc.duration_after_mrna_vaccine)"),
     _P("b_capacity", 1.0, "CELL_UNIT", "carrying capacity of activated (germinal-centre) B cells per antigen", "assumption"),
+    _P("b_antigen_half", 0.05, "antigen units",
+       "antigen amount at which B cells capture half-maximally through their BCR (affinity-driven uptake at far lower "
+       "concentration than the bulk uptake by dendritic cells that defines the antigen scale)",
+       "assumption: BCR-mediated capture concentrates antigen ~10^3-10^4-fold over fluid-phase uptake (Lanzavecchia, "
+       "Nature 1985); calibrated: islet autoantibodies in DR3-DQ2/DR4-DQ8 children (TEDDY)"),
     _P("help_half", 0.3, "CELL_UNIT", "stimulated helper T cells giving half-maximal help", "assumption"),
     _P("plasma_short_rate", 0.2, "1/day", "differentiation of activated B cells into short-lived plasma cells", "assumption"),
     _P("plasma_long_rate", 0.004, "1/day", "differentiation of activated B cells into long-lived plasma cells", "assumption"),
