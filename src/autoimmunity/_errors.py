@@ -7,7 +7,7 @@ exits with status 2, without a traceback.
 
 from __future__ import annotations
 
-__all__ = ["InputError"]
+__all__ = ["InputError", "require_generator"]
 
 
 class InputError(ValueError):
@@ -16,3 +16,16 @@ class InputError(ValueError):
     def __init__(self, field: str, message: str):
         self.field = field
         super().__init__(f"{field}: {message}")
+
+
+def require_generator(rng):
+    """Return ``rng`` if it is a ``numpy.random.Generator``, else raise :class:`InputError`.
+
+    Every function that draws takes one explicit generator (no global state), so the
+    same seed gives the same result everywhere.
+    """
+    import numpy as np
+
+    if not isinstance(rng, np.random.Generator):
+        raise InputError("rng", "pass a numpy.random.Generator (numpy.random.default_rng(seed))")
+    return rng

@@ -47,7 +47,7 @@ import pandas as pd
 from scipy.special import ndtri_exp
 from scipy.stats import binomtest
 
-from .._errors import InputError
+from .._errors import InputError, require_generator
 from ._aminoacids import N_STANDARD, STANDARD_AMINO_ACIDS
 from ._antigens import human_aa_composition
 from ._tcr import (
@@ -245,12 +245,6 @@ def _interval(k: int, n: int) -> tuple[float, float]:
     return float(ci.low), float(ci.high)
 
 
-def _check_rng(rng) -> np.random.Generator:
-    if not isinstance(rng, np.random.Generator):
-        raise InputError("rng", "pass a numpy.random.Generator (numpy.random.default_rng(seed))")
-    return rng
-
-
 def _check_count(name: str, value, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         raise InputError(name, f"expected an integer >= {minimum}, got {value!r}")
@@ -284,7 +278,7 @@ def cross_reactivity(
     conditional sample behind the confidence interval (receptors that
     recognise A). See the module docstring for the method.
     """
-    _check_rng(rng)
+    require_generator(rng)
     n = _check_count("n_receptors", n_receptors, 1)
     a = encode_contacts([a_contacts])
     b = encode_contacts([b_contacts])
@@ -311,7 +305,7 @@ def random_pair_null(
     its top hit with the maximum over as many null pairs, not with a
     single-pair percentile.
     """
-    _check_rng(rng)
+    require_generator(rng)
     n = _check_count("n_pairs", n_pairs, 0)
     comp = human_aa_composition()
     a = rng.choice(N_STANDARD, size=(n, N_CONTACTS), p=comp).astype(np.uint8)
@@ -423,7 +417,7 @@ def mimicry_search(
     ``energy_gap``; the ``n_exact`` best-screened get exact statistics, and the
     ``top`` best of those an interval.
     """
-    _check_rng(rng)
+    require_generator(rng)
     top = _check_count("top", top, 1)
     n_exact = max(_check_count("n_exact", n_exact, 1), top)
     n_receptors = _check_count("n_receptors", n_receptors, 1)

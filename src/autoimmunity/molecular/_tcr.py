@@ -43,7 +43,7 @@ from scipy.optimize import brentq
 from scipy.special import log_ndtr, ndtr
 
 from .._data import data_path
-from .._errors import InputError
+from .._errors import InputError, require_generator
 from ._aminoacids import ALPHABET, CITRULLINE, CITRULLINE_SCORED_AS, N_LETTERS, N_STANDARD, STANDARD_AMINO_ACIDS, encode_many
 from ._antigens import human_aa_composition
 
@@ -292,8 +292,7 @@ def random_receptors(n: int, n_molecules: int, rng: np.random.Generator, model: 
     germline terms from Normal(``germline_mean``, ``germline_sd``), one per
     molecule. Contacts are drawn before germline terms, so a seed fixes both.
     """
-    if not isinstance(rng, np.random.Generator):
-        raise InputError("rng", "pass a numpy.random.Generator (numpy.random.default_rng(seed))")
+    require_generator(rng)
     if int(n) < 0:
         raise InputError("n", f"{n} is negative")
     if not 0 <= int(n_molecules) <= _MAX_MOLECULES:

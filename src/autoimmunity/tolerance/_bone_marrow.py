@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._errors import InputError
+from .._errors import InputError, require_generator
 from ..molecular import Receptors, TCRModel, min_energies, random_receptors
 from ._display import marrow_self_epitopes
 from ._parameters import (
@@ -94,8 +94,7 @@ def simulate_bone_marrow(
     :meth:`Repertoire.with_bone_marrow`, or use
     :func:`autoimmunity.tolerance.central_tolerance` for both.
     """
-    if not isinstance(rng, np.random.Generator):
-        raise InputError("rng", "pass a numpy.random.Generator (numpy.random.default_rng(seed))")
+    require_generator(rng)
     n = int(n_b_cells)
     if n < 1:
         raise InputError("b_cells", f"{n_b_cells} must be at least 1")

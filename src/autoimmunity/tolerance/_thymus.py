@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._errors import InputError
+from .._errors import InputError, require_generator
 from ..molecular import HLAGenotype, as_genotype
 from ..molecular import Receptors, TCRModel, count_recognised, interaction_energies, min_energies, random_receptors
 from ._display import ThymicDisplay, thymic_display
@@ -213,8 +213,7 @@ def simulate_thymus(
     :meth:`Repertoire.summary`). Genotype-only work (the displayed self set) is
     cached; the draws use ``rng`` only.
     """
-    if not isinstance(rng, np.random.Generator):
-        raise InputError("rng", "pass a numpy.random.Generator (numpy.random.default_rng(seed))")
+    require_generator(rng)
     n = int(n_thymocytes)
     if n < 1:
         raise InputError("thymocytes", f"{n_thymocytes} must be at least 1")
