@@ -83,3 +83,16 @@ def test_background_peptides_follow_proteome_composition():
     counts = pd.Series(list("".join(peptides))).value_counts(normalize=True)
     assert counts.index[0] == "L"
     assert abs(counts["L"] - comp["ACDEFGHIKLMNPQRSTVWY".index("L")]) < 0.01
+
+
+def test_commensal_pool_is_fixed_foreign_and_presented_by_every_common_genotype():
+    """The microbiota stand-in (docs/model.md) is deterministic, foreign, never shown in the
+    thymus, and every common genotype presents some of it (the point of the pool)."""
+    from autoimmunity.host import presentation_weight
+    from autoimmunity.molecular import COMMENSAL_POOL_RESIDUES, commensal_pool
+
+    pool = commensal_pool()
+    assert len(pool) == COMMENSAL_POOL_RESIDUES and pool.sequence == commensal_pool().sequence
+    assert not pool.is_self and pool.thymic_display == "none"
+    for hla in ("DRB1*15:01, DQA1*01:02-DQB1*06:02", "DRB1*01:01, DQA1*01:01-DQB1*05:01"):
+        assert presentation_weight(hla, pool) > 1.0

@@ -186,7 +186,7 @@ def genotype_expectation(model: Model, genotype: Genotype) -> GenotypeExpectatio
 
 @lru_cache(maxsize=1024)
 def _expectation_cached(key, genotype: Genotype) -> GenotypeExpectation:
-    from ..molecular import get_protein
+    from ..molecular import commensal_pool, get_protein
 
     n = len(key)
     W, Wm, disp = np.zeros(n), np.zeros(n), np.zeros(n)
@@ -194,7 +194,7 @@ def _expectation_cached(key, genotype: Genotype) -> GenotypeExpectation:
     per_weight = _p("precursor_frequency") * _p("naive_cd4")
     deletion = _p("deletion") * (1.0 - _p("ptpn22_deletion_loss") * genotype.ptpn22.count("T"))
     for i, (symbol, kind, modified) in enumerate(key):
-        prot = get_protein(symbol)
+        prot = commensal_pool() if kind == "commensal" else get_protein(symbol)
         W[i] = presentation_weight(genotype.hla, _eaten_protein(symbol) if kind == "diet" else prot)
         Wm[i] = presentation_weight(genotype.hla, _modified_protein(symbol, kind)) if modified else W[i]
         d = _display_probability(prot, genotype)

@@ -40,7 +40,7 @@ SF, SI, SD = range(3)
 PV, PQ, PL_ = range(3)
 
 # group kinds
-KIND_SELF, KIND_PATHOGEN, KIND_DIET = 0, 1, 2
+KIND_SELF, KIND_PATHOGEN, KIND_DIET, KIND_COMMENSAL = 0, 1, 2, 3
 
 # per-person group inputs (pg[:, g, k])
 PG_PRES, PG_PRES_MOD, PG_N0, PG_R0, PG_B0 = range(5)
@@ -63,7 +63,7 @@ N_GT = 6
 #: numba freezes the I_* indices below into its on-disk cache, which is keyed on this file
 #: only; a reordered ``_parameters.py`` would silently feed the cached kernels the wrong
 #: values. Changing the layout therefore requires updating this constant (and so this file).
-_PARAMETER_LAYOUT = "4badd4a02714032c"
+_PARAMETER_LAYOUT = "9843630f0715f63c"
 if hashlib.sha256(",".join(IDX).encode()).hexdigest()[:16] != _PARAMETER_LAYOUT:
     raise RuntimeError(
         "immune/_parameters.py changed its parameter layout: update _PARAMETER_LAYOUT in immune/_kernel.py "
@@ -160,6 +160,10 @@ def algebraic(y, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigm
             a = grp_tab[g, GT_EXPR] * (par[I_RELTURN] * max(F, 0.0) + par[I_RELDMG] * max(D, 0.0))
         elif kind == KIND_PATHOGEN:
             a = max(y[po + src * NP + PV], 0.0) / par[I_PATHSCALE]
+        elif kind == KIND_COMMENSAL:
+            # resident microbiota: constant luminal antigen (GT_EXPR antigen units), more
+            # crossing an inflamed, leaky barrier (as dietary antigen does)
+            a = grp_tab[g, GT_EXPR] * (1.0 + par[I_LEAK] * max(I, 0.0))
         else:
             a = diet[src] / par[I_DIETREF] * (1.0 + par[I_LEAK] * max(I, 0.0))
         antigen[g] = a

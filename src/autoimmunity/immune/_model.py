@@ -75,8 +75,8 @@ def diet_signal_peptides() -> dict[str, int]:
 class Group:
     symbol: str
     site: str
-    kind: str  # "self", "pathogen", "diet"
-    source: str  # pathogen or diet name, or "" for self
+    kind: str  # "self", "pathogen", "diet", "commensal"
+    source: str  # pathogen or diet name, or "" for self and commensal
     expression: float
     antibody_decay: float
     modified: bool  # presentation depends on a modification (tTG deamidation in the gut)
@@ -181,10 +181,16 @@ def build_model(diseases=None, pathogens=None, params: dict | None = None) -> Mo
         if (p.antigen, s) not in seen:
             seen[(p.antigen, s)] = len(groups)
             groups.append(Group(p.antigen, s, "pathogen", p.name, 1.0, 0.030, False))
+    for s in list(site_names):
+        if tis[s].commensal_antigen > 0.0 and ("MICROBIOTA", s) not in seen:
+            # the resident microbiota at a colonised site (gut): always present, tolerated by
+            # induced Tregs when FOXP3 works (IgA-class antibody decay as for gut antigens)
+            seen[("MICROBIOTA", s)] = len(groups)
+            groups.append(Group("MICROBIOTA", s, "commensal", "", float(tis[s].commensal_antigen), 0.117, False))
     sites = tuple(site_names)
     G, S, P = len(groups), len(sites), len(pspecs)
     grp_tab = np.zeros((G, K.N_GT))
-    kinds = {"self": K.KIND_SELF, "pathogen": K.KIND_PATHOGEN, "diet": K.KIND_DIET}
+    kinds = {"self": K.KIND_SELF, "pathogen": K.KIND_PATHOGEN, "diet": K.KIND_DIET, "commensal": K.KIND_COMMENSAL}
     pnames = [p.name for p in pspecs]
     for i, g in enumerate(groups):
         grp_tab[i, K.GT_SITE] = sites.index(g.site)

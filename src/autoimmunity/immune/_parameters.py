@@ -116,8 +116,6 @@ PARAMETERS: tuple[Parameter, ...] = (
        "tsv:apc.cd8_dc.lifespan_spleen (3 days)"),
     _P("costim_half", 1.0, "danger units",
        "APC activation giving half-maximal costimulation; defines the danger scale", "definition of the danger scale"),
-    _P("danger_baseline_gut", 0.05, "danger units", "tonic danger from the gut microbiota", "assumption"),
-    _P("danger_baseline_other", 0.02, "danger units", "tonic danger elsewhere", "assumption"),
     _P("danger_per_damage", 3.0, "danger units per (1/day of tissue loss)",
        "danger (DAMPs) released per unit fractional tissue-death rate",
        "calibrated: vicious cycle; celiac DQ2.5 fraction"),

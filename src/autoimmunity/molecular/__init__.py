@@ -14,6 +14,8 @@ from ._antigens import (
     get_proteins,
     human_aa_composition,
     random_self_peptides,
+    commensal_pool,
+    COMMENSAL_POOL_RESIDUES,
     read_fasta,
 )
 from ._binding import (
@@ -65,6 +67,8 @@ __all__ = [
     "get_proteins",
     "human_aa_composition",
     "random_self_peptides",
+    "commensal_pool",
+    "COMMENSAL_POOL_RESIDUES",
     "read_fasta",
     "PREDICTORS",
     "BindingPrediction",

@@ -34,7 +34,12 @@ __all__ = [
     "read_fasta",
     "human_aa_composition",
     "random_self_peptides",
+    "commensal_pool",
+    "COMMENSAL_POOL_RESIDUES",
 ]
+
+#: Length of the synthetic commensal antigen pool (residues); see :func:`commensal_pool`.
+COMMENSAL_POOL_RESIDUES = 2000
 
 THYMIC_DISPLAY_CLASSES = ("ubiquitous", "aire", "none")
 
@@ -225,6 +230,31 @@ def random_self_peptides(n: int, length: int, rng: np.random.Generator) -> list[
     draws = rng.choice(20, size=(n, length), p=human_aa_composition())
     raw = letters[draws].tobytes().decode("ascii")
     return [raw[i * length : (i + 1) * length] for i in range(n)]
+
+
+@lru_cache(maxsize=4)
+def commensal_pool(residues: int = COMMENSAL_POOL_RESIDUES, seed: int = 20260) -> Protein:
+    """The gut microbiota as one antigen source: a fixed pseudo-proteome of ``residues``
+    residues drawn from the amino-acid composition table with a fixed seed.
+
+    The microbiota carries ~10^6 genes, far beyond any catalogue; what matters to the
+    engine is that every HLA genotype presents *some* commensal peptides, as it presents
+    some background self. The pool stands in for that diversity the way
+    :func:`random_self_peptides` stands in for the self proteome. Caveats: bacterial
+    composition differs from the human proteome composition used here, and 2,000
+    residues (about four average proteins, e.g. the immunodominant flagellins) sets how
+    many ligands each genotype presents -- an assumption recorded in docs/model.md.
+    """
+    if residues < 15:
+        raise InputError("residues", "the commensal pool needs at least 15 residues")
+    rng = np.random.default_rng(seed)
+    letters = np.frombuffer(STANDARD_AMINO_ACIDS.encode(), dtype=np.uint8)
+    sequence = letters[rng.choice(20, size=residues, p=human_aa_composition())].tobytes().decode("ascii")
+    return Protein(
+        accession=f"synthetic:commensal-pool-{residues}-{seed}", symbol="MICROBIOTA",
+        name="gut microbiota antigen pool (synthetic stand-in)", organism="gut commensal bacteria",
+        sequence=sequence, origin="foreign", tissues=("small_intestine",), thymic_display="none",
+    )
 
 
 def validate_sequence(sequence: str, field: str = "sequence") -> str:

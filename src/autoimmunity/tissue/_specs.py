@@ -34,6 +34,7 @@ class Tissue:
     debris_clearance: float  # 1/day
     danger_baseline: float  # danger units
     renewal: str = "replication"  # 'stem' (crypt stem cells refill) or 'replication' (remaining cells divide)
+    commensal_antigen: float = 0.0  # antigen units of resident-microbiota antigen reaching the site's APCs
 
 
 @dataclass(frozen=True)
