@@ -15,6 +15,15 @@ defaults and ``DEFAULT_ACTIVATION_THRESHOLD`` (src/autoimmunity/tolerance/),
 and into docs/tolerance.md. Usage:
 
     python scripts/calibrate_thymus.py [--thymocytes 500000] [--b-cells 100000]
+        [--potential mj1996|tcren2024] [--germline-sd KT]
+
+``--potential`` selects the T-cell receptor contact potential
+(``TCRModel.potential``; default ``mj1996``, the one the shipped defaults are
+calibrated for) and ``--germline-sd`` the germline spread (default: the
+potential's, ``DEFAULT_GERMLINE_SD``). The printed thresholds then belong to that
+model: pass them as ``ThymusParameters`` and ``TCRModel(potential=...,
+recognition_threshold=<activation_threshold>)``; the shipped defaults are not
+changed. B cells always use the Miyazawa-Jernigan model (``bcr_model``).
 """
 
 from __future__ import annotations
@@ -23,7 +32,8 @@ import argparse
 import json
 import time
 
-from autoimmunity.tolerance import calibrate_bone_marrow, calibrate_thymus
+from autoimmunity.molecular import CONTACT_POTENTIALS, TCRModel
+from autoimmunity.tolerance import calibrate_bone_marrow, calibrate_thymus, default_tcr_model
 
 
 def main() -> None:
@@ -31,11 +41,19 @@ def main() -> None:
     parser.add_argument("--thymocytes", type=int, default=500_000)
     parser.add_argument("--b-cells", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=2008)
+    parser.add_argument("--potential", choices=CONTACT_POTENTIALS, default="mj1996")
+    parser.add_argument("--germline-sd", type=float, default=None)
     args = parser.parse_args()
+    if args.potential == "mj1996" and args.germline_sd is None:
+        model = default_tcr_model()
+    else:
+        model = TCRModel(germline_sd=args.germline_sd, potential=args.potential)
     start = time.perf_counter()
-    thymus = calibrate_thymus(n_thymocytes=args.thymocytes, seed=args.seed)
+    thymus = calibrate_thymus(n_thymocytes=args.thymocytes, seed=args.seed, model=model)
+    thymus_seconds = round(time.perf_counter() - start, 1)
     marrow = calibrate_bone_marrow(n_b_cells=args.b_cells)
-    print(json.dumps({"thymus": thymus, "bone_marrow": marrow, "seconds": round(time.perf_counter() - start, 1)}, indent=2))
+    print(json.dumps({"thymus": thymus, "bone_marrow": marrow, "thymus_seconds": thymus_seconds,
+                      "seconds": round(time.perf_counter() - start, 1)}, indent=2))
 
 
 if __name__ == "__main__":

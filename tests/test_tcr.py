@@ -1,6 +1,8 @@
 """T-cell receptor recognition: contact energies, kernels, calibration.
 
-Contact energies: Miyazawa S, Jernigan RL, J Mol Biol 1996;256:623, Table III.
+Contact energies: Miyazawa S, Jernigan RL, J Mol Biol 1996;256:623, Table III;
+TCRen: Karnaukhov V et al., Nat Comput Sci 2024 (GitHub antigenomics/tcren,
+data/TCRen_potential.csv).
 Calibration target: naive CD4 precursor frequency 0.2-10 per 10^6 (Kwok WW et
 al., J Immunol 2012;188:2537).
 """
@@ -12,13 +14,16 @@ from autoimmunity import InputError
 from autoimmunity.molecular._aminoacids import ALPHABET
 from autoimmunity.molecular._antigens import human_aa_composition
 from autoimmunity.molecular._tcr import (
+    CONTACT_POTENTIALS,
     DEFAULT_RECOGNITION_THRESHOLD,
+    DEFAULT_RECOGNITION_THRESHOLDS,
     TCR_CONTACT_POSITIONS,
     Receptors,
     TCRModel,
     _energies_reference,
     calibrate_recognition_threshold,
     contact_energy_matrix,
+    contact_potential_table,
     count_recognised,
     encode_contacts,
     interaction_energies,
@@ -205,3 +210,117 @@ def test_bad_kernel_inputs_raise_input_error():
         random_receptors(3, 1, 42)
     with pytest.raises(InputError, match="calibrate|target"):
         calibrate_recognition_threshold(2.0)
+
+
+# -- TCRen (Karnaukhov et al. 2024): a directed TCR-peptide potential --------------------------
+
+
+def test_tcren_table_is_tcr_rows_by_peptide_columns():
+    """Published values (data/TCRen_potential.csv, residue.aa.from = TCR, residue.aa.to = peptide):
+    E->M 1.7967212865502633, M->E 0.013457053393954548, R->E -0.7758417037385074,
+    E->R -0.5071328421470871; no TCR-side cysteine row."""
+    table = contact_potential_table("tcren2024")
+    assert table.shape == (20, 20)
+    assert list(table.index) == list(table.columns) == list("ACDEFGHIKLMNPQRSTVWY")
+    assert (table.index.name, table.columns.name) == ("tcr", "peptide")
+    assert table.loc["E", "M"] == pytest.approx(1.7967)  # TCR Glu, peptide Met
+    assert table.loc["M", "E"] == pytest.approx(0.0135)  # TCR Met, peptide Glu: not symmetric
+    assert table.loc["R", "E"] == pytest.approx(-0.7758)
+    assert table.loc["E", "R"] == pytest.approx(-0.5071)
+    assert table.loc["C"].isna().all() and table["C"].drop("C").notna().all()  # TCR-side Cys row only
+    assert table.drop(index="C").notna().all().all()
+    assert contact_potential_table().loc["L", "L"] == pytest.approx(-7.37)  # default: Miyazawa-Jernigan
+
+
+def test_tcren_model_matrix_keeps_the_orientation():
+    J = contact_energy_matrix("tcren2024")
+    assert J.shape == (21, 21) and not J.flags.writeable
+    assert J[aa("E"), aa("M")] == pytest.approx(1.797)  # rounded to the 0.001-kT grid
+    assert J[aa("M"), aa("E")] == pytest.approx(0.014)  # 0.0135 (file) -> 0.014
+    assert not np.array_equal(J, J.T)
+    assert np.abs(J[:20, :20] - np.nan_to_num(contact_potential_table("tcren2024").to_numpy())).max() <= 0.00051
+    assert np.array_equal(J[:, aa("X")], J[:, aa("Q")])  # citrulline in a ligand scored as glutamine
+    assert np.all(J[aa("C")] == 0)  # unpublished TCR-side cysteine row: neutral
+    assert np.array_equal(contact_energy_matrix("mj1996"), contact_energy_matrix())
+
+
+def test_tcren_energy_uses_receptor_rows_and_ligand_columns():
+    """Receptor E / ligand M and receptor M / ligand E differ by J[E,M] - J[M,E]."""
+    germline = np.zeros((1, 1), np.float32)
+    em = interaction_energies(Receptors(encode_contacts(["EAAAA"]), germline), encode_contacts(["MAAAA"]), 0,
+                              potential="tcren2024")[0, 0]
+    me = interaction_energies(Receptors(encode_contacts(["MAAAA"]), germline), encode_contacts(["EAAAA"]), 0,
+                              potential="tcren2024")[0, 0]
+    assert em == pytest.approx(1.797 + 4 * -0.154, abs=1e-5)
+    assert me == pytest.approx(0.014 + 4 * -0.154, abs=1e-5)
+    mj = interaction_energies(Receptors(encode_contacts(["EAAAA"]), germline), encode_contacts(["MAAAA"]), 0)[0, 0]
+    assert mj == pytest.approx(-2.89 + 4 * -2.72, abs=1e-5)  # default potential unchanged
+
+
+@pytest.mark.parametrize("n_molecules", [1, 3])
+def test_tcren_kernels_match_the_numpy_reference(rng, n_molecules):
+    model = TCRModel(potential="tcren2024")
+    receptors = random_receptors(500, n_molecules, rng, model)
+    ligands = rng.integers(0, 21, size=(700, 5)).astype(np.uint8)  # includes citrulline codes
+    molecule = rng.integers(0, n_molecules, size=700)
+    reference = _energies_reference(receptors, ligands, molecule, potential="tcren2024")
+    energies = interaction_energies(receptors, ligands, molecule, potential="tcren2024")
+    np.testing.assert_allclose(energies, reference, atol=1e-4, rtol=0)
+    assert np.abs(energies - interaction_energies(receptors, ligands, molecule)).max() > 1.0  # not MJ
+    best, arg = min_energies(receptors, ligands, molecule, potential="tcren2024")
+    assert np.array_equal(best, energies.min(axis=1)) and np.array_equal(arg, energies.argmin(axis=1))
+    threshold = -2.0005  # energies on a 0.001 grid plus germline; away from float ties
+    counts = count_recognised(receptors, ligands, molecule, threshold, potential="tcren2024")
+    assert np.array_equal(counts, (energies <= np.float32(threshold)).sum(axis=1))
+    assert counts.sum() > 0
+
+
+def test_tcren_calibration_and_defaults():
+    """TCRen: germline sd 0.4 kT (one contact's spread, 0.395 kT), threshold -3.6195 kT for 1e-5."""
+    model = TCRModel(potential="tcren2024")
+    assert model.germline_sd == 0.4 and model.recognition_threshold == DEFAULT_RECOGNITION_THRESHOLDS["tcren2024"]
+    threshold = calibrate_recognition_threshold(1e-5, potential="tcren2024")
+    assert threshold == pytest.approx(-3.6195, abs=1e-3)
+    assert model.recognition_threshold == pytest.approx(threshold, abs=1e-3)
+    assert mean_recognition_probability(model) == pytest.approx(1e-5, rel=0.01)
+    custom = TCRModel(potential="tcren2024", recognition_threshold=threshold)
+    assert mean_recognition_probability(custom) == pytest.approx(1e-5, rel=1e-6)
+    assert TCRModel().germline_sd == 1.5 and TCRModel().recognition_threshold == DEFAULT_RECOGNITION_THRESHOLD
+    assert TCRModel(potential=" TCRen2024 ").potential == "tcren2024"
+
+
+def test_tcren_exact_sums_agree_with_direct_energies():
+    """Exact calibration at a 1e-2 target vs 2e5 independent pairs scored J[receptor, ligand],
+    and an exact precursor frequency vs sampled receptors through the kernel."""
+    model = TCRModel(potential="tcren2024", recognition_threshold=calibrate_recognition_threshold(1e-2, potential="tcren2024"))
+    rng = np.random.default_rng(3)
+    n = 200_000
+    receptors = random_receptors(n, 1, rng, model)
+    ligands = rng.choice(20, size=(n, 5), p=human_aa_composition()).astype(np.uint8)
+    J = contact_energy_matrix("tcren2024")
+    energy = receptors.germline[:, 0] + J[receptors.contacts, ligands].sum(axis=1)
+    assert np.mean(energy <= model.recognition_threshold) == pytest.approx(1e-2, rel=4 * np.sqrt(0.99 / (n * 1e-2)))
+    exact = precursor_frequency("RKDEW", model)
+    hits = count_recognised(receptors, encode_contacts(["RKDEW"]), 0, model.recognition_threshold, potential="tcren2024").sum()
+    assert abs(hits / n - exact) < 4 * np.sqrt(exact * (1 - exact) / n)
+    assert precursor_frequency(["RKDEW", "WEDKR"], model)[1] == pytest.approx(exact)  # order-free sum
+
+
+@pytest.mark.parametrize("bad", ["blosum62", "", None, 3])
+def test_unknown_potential_raises_one_line_input_error(bad):
+    with pytest.raises(InputError) as info:
+        TCRModel(potential=bad)
+    assert info.value.field == "potential"
+    message = str(info.value)
+    assert "\n" not in message and all(name in message for name in CONTACT_POTENTIALS)
+    receptors = random_receptors(2, 1, np.random.default_rng(0))
+    for call in (
+        lambda: interaction_energies(receptors, encode_contacts(["AAAAA"]), 0, potential=bad),
+        lambda: min_energies(receptors, encode_contacts(["AAAAA"]), 0, potential=bad),
+        lambda: count_recognised(receptors, encode_contacts(["AAAAA"]), 0, -1.0, potential=bad),
+        lambda: contact_energy_matrix(bad),
+        lambda: contact_potential_table(bad),
+        lambda: calibrate_recognition_threshold(1e-5, potential=bad),
+    ):
+        with pytest.raises(InputError, match="potential"):
+            call()

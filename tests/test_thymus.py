@@ -28,7 +28,7 @@ from typer.testing import CliRunner
 
 from autoimmunity import InputError
 from autoimmunity.cli import app
-from autoimmunity.molecular import presented_ligands
+from autoimmunity.molecular import TCRModel, encode_contacts, interaction_energies, min_energies, presented_ligands
 from autoimmunity.tolerance import (
     CALIBRATION_HLA,
     LINEAGE_CONVENTIONAL,
@@ -343,3 +343,25 @@ def test_aire_effect_holds_on_the_default_display(default_run):
     normal_escaped = default_run.summary()["escaped_tra_total"]
     assert normal_escaped > 0
     assert null.summary()["escaped_tra_total"] >= 10 * normal_escaped
+
+
+def test_selection_uses_the_models_contact_potential():
+    """A TCRen model (Karnaukhov et al. 2024) is used for every thymic energy. Thresholds from
+    ``scripts/calibrate_thymus.py --potential tcren2024`` (500,000 thymocytes, seed 2008); the
+    shipped defaults stay Miyazawa-Jernigan."""
+    params = ThymusParameters(positive_threshold=-2.9797, negative_threshold=-4.268, treg_threshold=-4.2491)
+    model = TCRModel(potential="tcren2024", recognition_threshold=-3.711)
+    rep = simulate_thymus(CALIBRATION_HLA, 20_000, np.random.default_rng(11), parameters=params, model=model)
+    t = rep.thymus
+    display = thymic_display(CALIBRATION_HLA, params)
+    expected = min_energies(t.receptors, display.ubiquitous_contacts, display.ubiquitous_molecule, potential="tcren2024")[0]
+    np.testing.assert_array_equal(t.ubiquitous_energy, expected)
+    ligand = encode_contacts(["RKDEW"])
+    np.testing.assert_array_equal(
+        rep.t_cell_energies(ligand, molecule=0)[:, 0],
+        interaction_energies(t.receptors, ligand, 0, potential="tcren2024")[:, 0],
+    )
+    s = rep.summary()
+    se = s["standard_errors"]
+    assert abs(s["fraction_selected"] - TARGET_FRACTION_SELECTED) < 4 * se["fraction_selected"]
+    assert abs(s["fraction_deleted"] - TARGET_FRACTION_SELECTED * TARGET_DELETED_PER_SELECTED) < 4 * se["fraction_deleted"]

@@ -9,7 +9,9 @@ residue-residue interaction kept), the recognition threshold is recalibrated to 
 DRB1*15:01 are compared with the 99th percentile of 400 random pairs.
 
 This swaps the package's energy table in-process; it is an experiment, not a model
-option (thymic selection and its calibration assume the published energies).
+option (thymic selection and its calibration assume the published energies). The
+shipped alternative potential, TCRen (``TCRModel(potential="tcren2024")``), is
+evaluated in ``validation/compare_potentials_mimicry.py``.
 Run: ``python validation/explore_mimicry_potential.py`` (about a minute).
 Result on 2026-11-29: threshold -7.11 kT; null overlap 99th percentile 0.248; best
 EBNA1-MBP overlap 0.288 (passes), best EBNA1-GlialCAM 0.249 (borderline).
@@ -33,8 +35,9 @@ def double_centred() -> np.ndarray:
 
 def main() -> None:
     table = double_centred()
-    tcr._contact_energies_cached = lambda: table
-    for cached in (tcr._centi_energies, tcr._contact_energies_f32, tcr._letter_pmfs, mimicry_module._log_phi):
+    tcr._contact_energies_cached = lambda potential="mj1996": table
+    for cached in (tcr._grid_energies, tcr._contact_energies_f32, tcr._letter_pmfs, tcr._random_pair_sum_distribution,
+                   mimicry_module._log_phi):
         cached.cache_clear()
     threshold = tcr.calibrate_recognition_threshold(1e-5)
     model = tcr.TCRModel(recognition_threshold=threshold)

@@ -32,16 +32,22 @@ from ._binding import (
     register_predictor,
 )
 from ._hla import DQ_COMMON_NAMES, HLAGenotype, HLAMolecule, known_alleles, normalize_allele, parse_genotype
+from ._digestion import CUT_PROBABILITY, cleavage_sites, ligand_survival
 from ._modification import citrullinate, deamidate, deamidation_sites
 from ._presentation import PEPTIDE_LENGTH, PRESENTATION_THRESHOLD, as_genotype, present, presented_ligands
 from ._tcr import (
+    CONTACT_POTENTIALS,
+    DEFAULT_GERMLINE_SD,
+    DEFAULT_POTENTIAL,
     DEFAULT_RECOGNITION_THRESHOLD,
+    DEFAULT_RECOGNITION_THRESHOLDS,
     N_CONTACTS,
     TCR_CONTACT_POSITIONS,
     Receptors,
     TCRModel,
     calibrate_recognition_threshold,
     contact_energy_matrix,
+    contact_potential_table,
     count_recognised,
     encode_contacts,
     interaction_energies,
@@ -54,6 +60,9 @@ from ._tcr import (
 from ._mimicry import MIMICRY_COLUMNS, CrossReactivity, cross_reactivity, mimicry, mimicry_search, random_pair_null
 
 __all__ = [
+    "CUT_PROBABILITY",
+    "cleavage_sites",
+    "ligand_survival",
     "ALPHABET",
     "CITRULLINE",
     "CITRULLINE_SCORED_AS",

@@ -7,9 +7,10 @@ receptors that recognise A (see :mod:`._tcr`) that also recognise B:
 
 Recognising a random ligand is rare (about 1e-5), so it is not estimated by
 rejection sampling. A receptor is five independent contact residues plus a
-normal germline term, and contact energies are multiples of 0.01 kT, so each
-receptor string ``t`` (20^5 = 3.2 million of them) carries an integer
-contact-energy sum, and the germline term enters through the normal CDF:
+normal germline term, and contact energies are multiples of one grid step
+(0.01 kT for Miyazawa-Jernigan, 0.001 kT for TCRen), so each receptor string
+``t`` (20^5 = 3.2 million of them) carries an integer contact-energy sum, and
+the germline term enters through the normal CDF:
 
     P(A)     = sum_t p(t) Phi((theta - mu - S_A(t)) / sigma)
     P(A, B)  = sum_t p(t) Phi((theta - mu - max(S_A(t), S_B(t))) / sigma)        same molecule
@@ -34,6 +35,10 @@ that recognise it) and B the self ligand.
 All of this describes the pre-selection repertoire: thymic deletion, which
 removes the stickiest receptors and makes the survivors more specific
 (Košmrlj et al. 2008), is the tolerance layer's business.
+
+The contact potential is the model's (``TCRModel.potential``). Energies are
+always indexed ``J[receptor residue, ligand residue]``, which matters for the
+directed TCRen potential.
 """
 
 from __future__ import annotations
@@ -51,8 +56,10 @@ from .._errors import InputError, require_generator
 from ._aminoacids import N_STANDARD, STANDARD_AMINO_ACIDS
 from ._antigens import human_aa_composition
 from ._tcr import (
+    _GRID_UNITS,
     N_CONTACTS,
     TCRModel,
+    _convolve,
     _grid,
     _letter_pmfs,
     _log_recognise_given_sum,
@@ -111,17 +118,18 @@ class CrossReactivity:
 @lru_cache(maxsize=16)
 def _log_phi(model: TCRModel) -> np.ndarray:
     """log P(germline + S <= threshold) for every contact-sum grid index."""
-    _, offset, width = _grid()
-    sums = (np.arange(N_CONTACTS * (width - 1) + 1) + N_CONTACTS * offset) / 100.0
+    _, offset, width = _grid(model.potential)
+    sums = (np.arange(N_CONTACTS * (width - 1) + 1) + N_CONTACTS * offset) / _GRID_UNITS[model.potential]
     table = _log_recognise_given_sum(sums, model.recognition_threshold, model.germline_mean, model.germline_sd)
     table.setflags(write=False)
     return table
 
 
-def _shifted(codes: np.ndarray) -> np.ndarray:
-    """``int32[n, 5, 20]``: grid value of each receptor residue at each contact."""
-    centi, offset, _ = _grid()
-    return np.ascontiguousarray(np.transpose(centi[:, codes] - offset, (1, 2, 0)), dtype=np.int32)
+def _shifted(codes: np.ndarray, potential: str) -> np.ndarray:
+    """``int32[n, 5, 20]``: grid value of each receptor residue (last axis) with
+    the ligand's residue at each contact (grid rows are receptor residues)."""
+    steps, offset, _ = _grid(potential)
+    return np.ascontiguousarray(np.transpose(steps[:, codes] - offset, (1, 2, 0)), dtype=np.int32)
 
 
 def _scaled_tables(ja: np.ndarray, model: TCRModel) -> tuple[np.ndarray, np.ndarray]:
@@ -174,12 +182,12 @@ def _joint_sums(ja, jb, comp, phi_a, phi, same, out):
 
 def _single_sums(codes: np.ndarray, tables: np.ndarray, model: TCRModel) -> np.ndarray:
     """sum_t p(t) table[S(t)] per ligand, by exact convolution of its contact pmfs."""
-    pmfs = _letter_pmfs(tuple(model.composition()))
+    pmfs = _letter_pmfs(tuple(model.composition()), model.potential)
     out = np.empty(codes.shape[0])
     for i, row in enumerate(codes):
         pmf = np.ones(1)
         for c in row:
-            pmf = np.convolve(pmf, pmfs[c])
+            pmf = _convolve(pmf, pmfs[c])
         table = tables if tables.ndim == 1 else tables[i]
         out[i] = pmf @ table[: pmf.size]
     return out
@@ -188,7 +196,7 @@ def _single_sums(codes: np.ndarray, tables: np.ndarray, model: TCRModel) -> np.n
 def _exact(a_codes: np.ndarray, b_codes: np.ndarray, model: TCRModel, same_molecule: bool) -> np.ndarray:
     """Exact statistics of ligand pairs, ``float64[n, 4]``: cross-reactivity
     P(B | A), overlap P(A and B) / P(A or B), P(A) and P(B)."""
-    ja, jb = _shifted(a_codes), _shifted(b_codes)
+    ja, jb = _shifted(a_codes, model.potential), _shifted(b_codes, model.potential)
     phi_a, log_scale = _scaled_tables(ja, model)
     phi = np.exp(_log_phi(model))
     joint = np.zeros(ja.shape[0])
@@ -207,7 +215,8 @@ def _exact(a_codes: np.ndarray, b_codes: np.ndarray, model: TCRModel, same_molec
 
 def _conditional_sample(ja, jb, model: TCRModel, same_molecule: bool, n: int, rng: np.random.Generator) -> int:
     """Draw ``n`` receptors that recognise A; return how many recognise B."""
-    _, offset, _ = _grid()
+    _, offset, _ = _grid(model.potential)
+    units = _GRID_UNITS[model.potential]
     phi_a, log_scale = _scaled_tables(ja[None], model)
     if not np.isfinite(log_scale[0]):
         return 0
@@ -224,14 +233,14 @@ def _conditional_sample(ja, jb, model: TCRModel, same_molecule: bool, n: int, rn
     sum_a = sum(ja[k][digits[k]] for k in range(N_CONTACTS)) + N_CONTACTS * offset
     sum_b = sum(jb[k][digits[k]] for k in range(N_CONTACTS)) + N_CONTACTS * offset
     slack = model.recognition_threshold - model.germline_mean
-    margin_a = slack - sum_a / 100.0
-    margin_b = slack - sum_b / 100.0
+    margin_a = slack - sum_a / units
+    margin_b = slack - sum_b / units
     sd = model.germline_sd
     if sd == 0:
         germ_a = np.zeros(n)
         germ_b = np.zeros(n)
     else:
-        log_cap = _log_recognise_given_sum(sum_a / 100.0, model.recognition_threshold, model.germline_mean, sd)
+        log_cap = _log_recognise_given_sum(sum_a / units, model.recognition_threshold, model.germline_mean, sd)
         germ_a = np.minimum(sd * ndtri_exp(np.log(rng.random(n)) + log_cap), margin_a)
         germ_b = sd * rng.standard_normal(n)
     germ = germ_a if same_molecule else germ_b
@@ -283,7 +292,8 @@ def cross_reactivity(
     a = encode_contacts([a_contacts])
     b = encode_contacts([b_contacts])
     fraction, overlap, p_a, p_b = _exact(a, b, model, same_molecule)[0]
-    k = _conditional_sample(_shifted(a)[0], _shifted(b)[0], model, same_molecule, n, rng) if p_a > 0 else 0
+    ja, jb = _shifted(a, model.potential)[0], _shifted(b, model.potential)[0]
+    k = _conditional_sample(ja, jb, model, same_molecule, n, rng) if p_a > 0 else 0
     n_drawn = n if p_a > 0 else 0
     low, high = _interval(k, n_drawn)
     o_low, o_high = _overlap_from_fraction([low, high], p_a, p_b)
@@ -326,18 +336,18 @@ def random_pair_null(
 
 def _conditional_marginals(codes: np.ndarray, model: TCRModel) -> np.ndarray:
     """P(receptor residue t at contact k | recognises A), ``float64[n, 5, 20]``."""
-    centi, offset, _ = _grid()
-    pmfs = _letter_pmfs(tuple(model.composition()))
+    steps, offset, _ = _grid(model.potential)
+    pmfs = _letter_pmfs(tuple(model.composition()), model.potential)
     log_phi = _log_phi(model)
     comp = model.composition()
     out = np.zeros((codes.shape[0], N_CONTACTS, N_STANDARD))
     for i, row in enumerate(codes):
-        values = centi[:, row] - offset
+        values = steps[:, row] - offset
         for k in range(N_CONTACTS):
             rest = np.ones(1)
             for j in range(N_CONTACTS):
                 if j != k:
-                    rest = np.convolve(rest, pmfs[row[j]])
+                    rest = _convolve(rest, pmfs[row[j]])
             logs = np.stack([log_phi[v : v + rest.size] for v in values[:, k]])
             top = logs.max()
             if not np.isfinite(top):
@@ -347,9 +357,9 @@ def _conditional_marginals(codes: np.ndarray, model: TCRModel) -> np.ndarray:
     return out
 
 
-def _gap(marginals: np.ndarray, from_codes: np.ndarray, to_codes: np.ndarray) -> np.ndarray:
+def _gap(marginals: np.ndarray, from_codes: np.ndarray, to_codes: np.ndarray, potential: str) -> np.ndarray:
     """Mean E_to - E_from (kT) over receptors recognising each ``from`` ligand, ``[n_from, n_to]``."""
-    j = _grid()[0] / 100.0
+    j = _grid(potential)[0] / _GRID_UNITS[potential]
     j_from = np.transpose(j[:, from_codes], (1, 2, 0))
     j_to = np.transpose(j[:, to_codes], (1, 2, 0))
     return np.einsum("fkt,skt->fs", marginals, j_to) - np.einsum("fkt,fkt->f", marginals, j_from)[:, None]
@@ -361,8 +371,8 @@ def _screen(foreign_codes: np.ndarray, self_codes: np.ndarray, model: TCRModel) 
     among those that recognise the self ligand (exact per-position marginals;
     the germline term cancels on one molecule). Both penalties are small only
     when the two repertoires overlap. Used only to choose pairs for exact evaluation."""
-    forward = _gap(_conditional_marginals(foreign_codes, model), foreign_codes, self_codes)
-    backward = _gap(_conditional_marginals(self_codes, model), self_codes, foreign_codes).T
+    forward = _gap(_conditional_marginals(foreign_codes, model), foreign_codes, self_codes, model.potential)
+    backward = _gap(_conditional_marginals(self_codes, model), self_codes, foreign_codes, model.potential).T
     return np.maximum(forward, backward)
 
 

@@ -9,13 +9,26 @@ in units of kT is
 
     E(r, l) = G[r, molecule(l)] + sum_k J[t_rk, c_k(l)],   k = 1..5,
 
-where ``J`` is the Miyazawa-Jernigan residue contact energy (J Mol Biol
-1996;256:623, Table III; negative is attractive, lower ``E`` binds better),
-``t_r`` are the receptor's contact residues, ``c(l)`` the ligand's TCR-facing
+where ``J[receptor residue, ligand residue]`` is a residue contact potential
+(negative is attractive, lower ``E`` binds better), ``t_r`` are the receptor's
+contact residues, ``c(l)`` the ligand's TCR-facing
 residues (:data:`TCR_CONTACT_POSITIONS`) and ``G[r, m]`` a per-(receptor,
 molecule) germline term drawn once per receptor from a normal distribution.
 Citrulline (``X``) is scored as glutamine (see
 :data:`~autoimmunity.molecular._aminoacids.CITRULLINE_SCORED_AS`).
+
+Two potentials are shipped (``TCRModel.potential``, :data:`CONTACT_POTENTIALS`):
+
+* ``"mj1996"`` (default): Miyazawa-Jernigan residue contact energies (J Mol
+  Biol 1996;256:623, Table III), a symmetric protein-folding potential
+  dominated by hydrophobicity;
+* ``"tcren2024"``: TCRen (Karnaukhov V et al., Nat Comput Sci 2024), a
+  statistical TCR-peptide potential from TCR-pMHC crystal structures. It is
+  *directed*: rows are TCR residues, columns peptide residues, and every
+  kernel and exact sum here indexes ``J[receptor residue, ligand residue]``.
+
+Each potential has its own default germline spread and recognition threshold
+(:data:`DEFAULT_GERMLINE_SD`, :data:`DEFAULT_RECOGNITION_THRESHOLDS`).
 
 A receptor recognises a ligand (peripheral activation) when
 ``E <= TCRModel.recognition_threshold``; the default threshold is calibrated
@@ -50,10 +63,15 @@ from ._antigens import human_aa_composition
 __all__ = [
     "TCR_CONTACT_POSITIONS",
     "N_CONTACTS",
+    "CONTACT_POTENTIALS",
+    "DEFAULT_POTENTIAL",
+    "DEFAULT_GERMLINE_SD",
     "DEFAULT_RECOGNITION_THRESHOLD",
+    "DEFAULT_RECOGNITION_THRESHOLDS",
     "TCRModel",
     "Receptors",
     "contact_energy_matrix",
+    "contact_potential_table",
     "tcr_contacts",
     "encode_contacts",
     "random_receptors",
@@ -81,6 +99,30 @@ MISSING_P_MINUS1 = "G"
 #: Core offsets (0-based, P1 = 0) of P2, P3, P5, P8.
 _CORE_OFFSETS = tuple(p - 1 for p in TCR_CONTACT_POSITIONS[1:])
 
+#: Contact potentials a :class:`TCRModel` can use (``TCRModel.potential``).
+CONTACT_POTENTIALS = ("mj1996", "tcren2024")
+#: The potential used when none is given.
+DEFAULT_POTENTIAL = "mj1996"
+#: Shipped table of each potential (``src/autoimmunity/data``; see MANIFEST.tsv).
+_POTENTIAL_FILES = {"mj1996": "mj1996_contact_energies.tsv", "tcren2024": "tcren2024_potential.tsv"}
+#: Grid of the exact sums, in steps per kT. Miyazawa-Jernigan energies are
+#: published with two decimals, so that grid (0.01 kT) is exact. TCRen is shipped
+#: with four decimals and used on a 0.001-kT grid: each value is rounded to the
+#: nearest 0.001 kT (error <= 0.00055 kT per contact from the published value,
+#: <= 0.003 kT per five-contact sum, against a per-contact spread of 0.40 kT),
+#: and the kernels use the same rounded values, so kernels and exact sums agree.
+#: A finer grid would make the per-ligand tables of the mimicry enumeration too
+#: large.
+_GRID_UNITS = {"mj1996": 100, "tcren2024": 1000}
+
+#: Default standard deviation (kT) of the germline receptor-MHC term for each
+#: potential: the spread of one peptide-contact energy under proteome
+#: composition (receptor and ligand residues), so the MHC bias weighs like one
+#: extra contact whatever the energy scale. Miyazawa-Jernigan: 1.52 kT -> 1.5;
+#: TCRen: 0.395 kT -> 0.4 (its values are about four times smaller). A
+#: modelling choice, not a measurement (see :class:`TCRModel`).
+DEFAULT_GERMLINE_SD = {"mj1996": 1.5, "tcren2024": 0.4}
+
 #: Default peripheral recognition threshold (kT), calibrated with
 #: ``calibrate_recognition_threshold(1e-5)`` for the default germline term
 #: (mean 0, sd 1.5 kT) and human proteome composition for receptor and ligand
@@ -95,19 +137,56 @@ _CORE_OFFSETS = tuple(p - 1 for p in TCR_CONTACT_POSITIONS[1:])
 #: random ligands (proteome composition, seed 1) the median is 5e-13, the 90th
 #: percentile 3.9e-7 and the 99th 1.5e-4; 11.6% of ligands reach 2e-7 (Kwok's
 #: lower bound) and 3.6% reach 1e-5. The mean is carried by the few most
-#: hydrophobic ligands.
+#: hydrophobic ligands. This is the ``"mj1996"`` value; see
+#: :data:`DEFAULT_RECOGNITION_THRESHOLDS` for every potential.
 DEFAULT_RECOGNITION_THRESHOLD = -32.907
+#: Default recognition threshold (kT) of each potential, each calibrated with
+#: ``calibrate_recognition_threshold(1e-5, potential=...)`` at that potential's
+#: default germline spread (:data:`DEFAULT_GERMLINE_SD`). TCRen: exact value
+#: -3.6195 kT (germline sd 0.4 kT; the rounded value gives 0.9979e-5).
+DEFAULT_RECOGNITION_THRESHOLDS = {"mj1996": DEFAULT_RECOGNITION_THRESHOLD, "tcren2024": -3.620}
 
 #: Largest number of MHC molecules the packed ligand index can hold.
 _MAX_MOLECULES = (1 << 14) // N_LETTERS
 
 
-@lru_cache(maxsize=1)
-def _contact_energies_cached() -> np.ndarray:
-    table = pd.read_csv(data_path("mj1996_contact_energies.tsv"), sep="\t", index_col=0)
+def _check_potential(potential) -> str:
+    """The one place a potential name is validated (case-insensitive)."""
+    if isinstance(potential, str) and potential.strip().lower() in CONTACT_POTENTIALS:
+        return potential.strip().lower()
+    raise InputError("potential", f"{potential!r} is not a contact potential; use one of {', '.join(CONTACT_POTENTIALS)}")
+
+
+@lru_cache(maxsize=len(CONTACT_POTENTIALS))
+def _potential_table_cached(potential: str) -> pd.DataFrame:
+    table = pd.read_csv(data_path(_POTENTIAL_FILES[potential]), sep="\t", index_col=0, comment="#")
     order = list(STANDARD_AMINO_ACIDS)
+    table = table.loc[order, order].astype(float)
+    table.index.name, table.columns.name = "tcr", "peptide"
+    return table
+
+
+def contact_potential_table(potential: str = DEFAULT_POTENTIAL) -> pd.DataFrame:
+    """A shipped contact potential as published, 20x20 (kT).
+
+    Rows are the **TCR** (receptor) residue, columns the **peptide** (ligand)
+    residue, both in :data:`STANDARD_AMINO_ACIDS` order; a copy, values as
+    shipped. ``"mj1996"``: Miyazawa-Jernigan 1996 Table III (symmetric).
+    ``"tcren2024"``: TCRen, directed, four decimals; the TCR-side cysteine row
+    is NaN (not published). :func:`contact_energy_matrix` is what the model uses.
+    """
+    return _potential_table_cached(_check_potential(potential)).copy()
+
+
+@lru_cache(maxsize=len(CONTACT_POTENTIALS))
+def _contact_energies_cached(potential: str = DEFAULT_POTENTIAL) -> np.ndarray:
+    table = _potential_table_cached(potential).to_numpy(dtype=float)
+    # TCRen has no TCR-side cysteine row: score a receptor cysteine as 0 kT, the
+    # neutral value of a log-odds potential (no preference for any peptide residue).
+    table = np.where(np.isnan(table), 0.0, table)
+    units = _GRID_UNITS[potential]
     matrix = np.empty((N_LETTERS, N_LETTERS))
-    matrix[:N_STANDARD, :N_STANDARD] = table.loc[order, order].to_numpy(dtype=float)
+    matrix[:N_STANDARD, :N_STANDARD] = np.rint(table * units) / units
     q = ALPHABET.index(CITRULLINE_SCORED_AS)
     x = ALPHABET.index(CITRULLINE)
     matrix[x, :] = matrix[q, :]
@@ -116,29 +195,35 @@ def _contact_energies_cached() -> np.ndarray:
     return matrix
 
 
-def contact_energy_matrix() -> np.ndarray:
-    """Miyazawa-Jernigan contact energies in kT, 21x21 in :data:`ALPHABET` order.
+def contact_energy_matrix(potential: str = DEFAULT_POTENTIAL) -> np.ndarray:
+    """The contact energies the model uses (kT), 21x21 in :data:`ALPHABET` order.
 
-    ``J[i, j]`` is the contact energy e_ij of residues ``ALPHABET[i]`` and
-    ``ALPHABET[j]`` (Miyazawa S, Jernigan RL, J Mol Biol 1996;256:623, Table
-    III; AAindex MIYS960101), reordered from the published A R N D ... order.
-    The citrulline row and column (``X``) copy glutamine's. Read-only.
+    ``J[i, j]`` is the energy of receptor (TCR) residue ``ALPHABET[i]`` with
+    ligand (peptide) residue ``ALPHABET[j]``. ``"mj1996"``: Miyazawa-Jernigan
+    contact energies e_ij (Miyazawa S, Jernigan RL, J Mol Biol 1996;256:623,
+    Table III; AAindex MIYS960101), reordered from the published A R N D ...
+    order; symmetric. ``"tcren2024"``: TCRen (Karnaukhov V et al., Nat Comput
+    Sci 2024), directed, rounded to 0.001 kT (the grid of the exact sums), the
+    unpublished TCR-side cysteine row set to 0. The citrulline row and column
+    (``X``) copy glutamine's. Read-only.
     """
-    return _contact_energies_cached()
+    return _contact_energies_cached(_check_potential(potential))
 
 
-@lru_cache(maxsize=1)
-def _contact_energies_f32() -> np.ndarray:
-    return np.ascontiguousarray(_contact_energies_cached(), dtype=np.float32)
+@lru_cache(maxsize=len(CONTACT_POTENTIALS))
+def _contact_energies_f32(potential: str = DEFAULT_POTENTIAL) -> np.ndarray:
+    return np.ascontiguousarray(_contact_energies_cached(potential), dtype=np.float32)
 
 
-@lru_cache(maxsize=1)
-def _centi_energies() -> np.ndarray:
-    """Contact energies in integer hundredths of kT (the table has two decimals)."""
-    centi = np.rint(_contact_energies_cached() * 100).astype(np.int64)
-    if not np.allclose(centi / 100, _contact_energies_cached(), atol=1e-9, rtol=0):
-        raise RuntimeError("contact energies are not multiples of 0.01 kT; the exact sums need them to be")
-    return centi
+@lru_cache(maxsize=len(CONTACT_POTENTIALS))
+def _grid_energies(potential: str = DEFAULT_POTENTIAL) -> np.ndarray:
+    """Contact energies in integer grid steps (1/``_GRID_UNITS[potential]`` kT)."""
+    units = _GRID_UNITS[potential]
+    energies = _contact_energies_cached(potential)
+    steps = np.rint(energies * units).astype(np.int64)
+    if not np.allclose(steps / units, energies, atol=1e-9, rtol=0):
+        raise RuntimeError(f"contact energies are not multiples of 1/{units} kT; the exact sums need them to be")
+    return steps
 
 
 def _check_finite(name: str, value) -> float:
@@ -164,37 +249,49 @@ class TCRModel:
         (kT). Germline CDR1/CDR2 loops contact the MHC helices with a few
         conserved residues (Garcia KC et al., Nat Immunol 2009;10:143; Marrack P
         et al., Annu Rev Immunol 2008;26:171), giving each receptor a bias for
-        some MHC molecules. 1.5 kT equals (to two figures) the spread of one
-        peptide-contact energy under proteome composition (1.52 kT), so the
-        MHC bias weighs like one extra contact: it makes receptors MHC-biased
-        (restriction) without outweighing the five peptide contacts (3.4 kT).
-        A modelling choice, not a measurement.
+        some MHC molecules. ``None`` (default) takes the potential's value
+        (:data:`DEFAULT_GERMLINE_SD`): for Miyazawa-Jernigan 1.5 kT, which
+        equals (to two figures) the spread of one peptide-contact energy under
+        proteome composition (1.52 kT), so the MHC bias weighs like one extra
+        contact: it makes receptors MHC-biased (restriction) without
+        outweighing the five peptide contacts (3.4 kT); for TCRen 0.4 kT by
+        the same rule (one contact: 0.395 kT). A modelling choice, not a
+        measurement.
     recognition_threshold: a receptor recognises (is activated by) a ligand
-        when ``E <= recognition_threshold`` (kT). Default: calibrated, see
-        :data:`DEFAULT_RECOGNITION_THRESHOLD`. Thymic selection thresholds are
-        separate parameters of the tolerance layer.
+        when ``E <= recognition_threshold`` (kT). ``None`` (default) takes the
+        potential's calibrated value (:data:`DEFAULT_RECOGNITION_THRESHOLDS`;
+        calibrated at the default germline spread, so recalibrate with
+        :func:`calibrate_recognition_threshold` after changing it). Thymic
+        selection thresholds are separate parameters of the tolerance layer.
     receptor_composition: 20 relative frequencies (alphabet order, need not sum
         to 1) of the receptor contact residues, or ``None`` for the human
         proteome composition (:func:`human_aa_composition`). The proteome
         composition is the generator's documented choice: CDR3 loops are
         enriched in G, S, Y and depleted of some residues, but no
         contact-residue composition is tabulated in this project.
+    potential: the residue contact potential, one of :data:`CONTACT_POTENTIALS`
+        (``"mj1996"``, the default, or ``"tcren2024"``; see the module docstring).
     """
 
     germline_mean: float = 0.0
-    germline_sd: float = 1.5
-    recognition_threshold: float = DEFAULT_RECOGNITION_THRESHOLD
+    germline_sd: float | None = None
+    recognition_threshold: float | None = None
     receptor_composition: tuple[float, ...] | None = None
+    potential: str = DEFAULT_POTENTIAL
 
     def __post_init__(self):
+        potential = _check_potential(self.potential)
+        object.__setattr__(self, "potential", potential)
         object.__setattr__(self, "germline_mean", _check_finite("germline_mean", self.germline_mean))
-        sd = _check_finite("germline_sd", self.germline_sd)
+        sd = DEFAULT_GERMLINE_SD[potential] if self.germline_sd is None else self.germline_sd
+        sd = _check_finite("germline_sd", sd)
         if sd < 0:
             raise InputError("germline_sd", f"{sd} is negative; a standard deviation is >= 0 kT")
         object.__setattr__(self, "germline_sd", sd)
-        object.__setattr__(
-            self, "recognition_threshold", _check_finite("recognition_threshold", self.recognition_threshold)
-        )
+        threshold = self.recognition_threshold
+        if threshold is None:
+            threshold = DEFAULT_RECOGNITION_THRESHOLDS[potential]
+        object.__setattr__(self, "recognition_threshold", _check_finite("recognition_threshold", threshold))
         comp = self.receptor_composition
         if comp is not None:
             try:
@@ -392,63 +489,76 @@ def _count_kernel(J, contacts, germline, packed, threshold, out):
         out[r] = n
 
 
-def _energies_reference(receptors: Receptors, ligand_contacts, ligand_molecule) -> np.ndarray:
+def _energies_reference(
+    receptors: Receptors, ligand_contacts, ligand_molecule, *, potential: str = DEFAULT_POTENTIAL
+) -> np.ndarray:
     """Plain numpy definition of :func:`interaction_energies` (float64, R x P)."""
     codes, molecule = _ligand_arrays(receptors, ligand_contacts, ligand_molecule)
-    J = contact_energy_matrix()
+    J = contact_energy_matrix(potential)  # rows: receptor residue, columns: ligand residue
     energy = receptors.germline[:, molecule].astype(np.float64)
     for k in range(N_CONTACTS):
         energy += J[receptors.contacts[:, k][:, None], codes[:, k][None, :]]
     return energy
 
 
-def interaction_energies(receptors: Receptors, ligand_contacts, ligand_molecule) -> np.ndarray:
+def interaction_energies(
+    receptors: Receptors, ligand_contacts, ligand_molecule, *, potential: str = DEFAULT_POTENTIAL
+) -> np.ndarray:
     """Energies (kT) of every receptor with every ligand, ``float32[R, P]``.
 
     ``ligand_contacts`` is ``uint8[P, 5]`` (:func:`encode_contacts`);
     ``ligand_molecule`` gives each ligand's molecule as a column index into
-    ``receptors.germline`` (an ``int[P]`` array or one integer for all).
-    Sums are in float32 (absolute error below 1e-5 kT).
+    ``receptors.germline`` (an ``int[P]`` array or one integer for all);
+    ``potential`` one of :data:`CONTACT_POTENTIALS` (use the model's:
+    ``model.potential``). Sums are in float32 (absolute error below 1e-5 kT).
     """
+    J = _contact_energies_f32(_check_potential(potential))
     codes, molecule = _ligand_arrays(receptors, ligand_contacts, ligand_molecule)
     out = np.empty((len(receptors), codes.shape[0]), dtype=np.float32)
     if out.size:
-        _energies_kernel(_contact_energies_f32(), receptors.contacts, receptors.germline, _pack_ligands(codes, molecule), out)
+        _energies_kernel(J, receptors.contacts, receptors.germline, _pack_ligands(codes, molecule), out)
     return out
 
 
-def min_energies(receptors: Receptors, ligand_contacts, ligand_molecule) -> tuple[np.ndarray, np.ndarray]:
+def min_energies(
+    receptors: Receptors, ligand_contacts, ligand_molecule, *, potential: str = DEFAULT_POTENTIAL
+) -> tuple[np.ndarray, np.ndarray]:
     """Each receptor's strongest ligand, without building the R x P matrix.
 
     Returns ``(min_energy float32[R], argmin int32[R])``; the argmin is the
     first ligand reaching the minimum. With no ligands the energy is +inf and
     the index -1. Values equal those of :func:`interaction_energies` exactly.
     """
+    J = _contact_energies_f32(_check_potential(potential))
     codes, molecule = _ligand_arrays(receptors, ligand_contacts, ligand_molecule)
     best = np.empty(len(receptors), dtype=np.float32)
     arg = np.empty(len(receptors), dtype=np.int32)
     if len(receptors):
-        _min_kernel(_contact_energies_f32(), receptors.contacts, receptors.germline, _pack_ligands(codes, molecule), best, arg)
+        _min_kernel(J, receptors.contacts, receptors.germline, _pack_ligands(codes, molecule), best, arg)
     return best, arg
 
 
-def count_recognised(receptors: Receptors, ligand_contacts, ligand_molecule, threshold: float) -> np.ndarray:
+def count_recognised(
+    receptors: Receptors, ligand_contacts, ligand_molecule, threshold: float, *, potential: str = DEFAULT_POTENTIAL
+) -> np.ndarray:
     """How many ligands each receptor binds with ``E <= threshold`` (kT), ``int32[R]``."""
     threshold = _check_finite("threshold", threshold)
+    J = _contact_energies_f32(_check_potential(potential))
     codes, molecule = _ligand_arrays(receptors, ligand_contacts, ligand_molecule)
     out = np.zeros(len(receptors), dtype=np.int32)
     if len(receptors) and codes.shape[0]:
         _count_kernel(
-            _contact_energies_f32(), receptors.contacts, receptors.germline, _pack_ligands(codes, molecule),
+            J, receptors.contacts, receptors.germline, _pack_ligands(codes, molecule),
             np.float32(threshold), out,
         )
     return out
 
 
 # ---------------------------------------------------------------------------
-# Exact recognition probabilities. Contact energies are multiples of 0.01 kT,
-# so sums of contact energies live on an integer grid (hundredths of kT) and
-# their distribution is an exact discrete convolution.
+# Exact recognition probabilities. Contact energies are multiples of one grid
+# step (0.01 kT for Miyazawa-Jernigan, 0.001 kT for TCRen: _GRID_UNITS), so sums
+# of contact energies live on an integer grid and their distribution is an exact
+# discrete convolution.
 # ---------------------------------------------------------------------------
 
 
@@ -467,12 +577,25 @@ def _log_recognise_given_sum(sums_kt: np.ndarray, threshold: float, mean: float,
     return log_ndtr(margin / sd)
 
 
-def _sum_distribution(position_pmfs: Sequence[np.ndarray], offset: int) -> tuple[np.ndarray, np.ndarray]:
-    """Convolve per-position pmfs on the centi-kT grid; returns (sums in kT, pmf)."""
+def _convolve(total: np.ndarray, pmf: np.ndarray) -> np.ndarray:
+    """``np.convolve(total, pmf)``, by shifted adds when ``pmf`` is sparse (a
+    letter pmf has at most 20 non-zero entries on a grid of thousands)."""
+    nonzero = np.flatnonzero(pmf)
+    if 8 * nonzero.size >= pmf.size:
+        return np.convolve(total, pmf)
+    out = np.zeros(total.size + pmf.size - 1)
+    for i in nonzero:
+        out[i : i + total.size] += pmf[i] * total
+    return out
+
+
+def _sum_distribution(position_pmfs: Sequence[np.ndarray], offset: int, units: int) -> tuple[np.ndarray, np.ndarray]:
+    """Convolve per-position pmfs on the integer grid (``units`` steps per kT);
+    returns (sums in kT, pmf)."""
     total = np.ones(1)
     for pmf in position_pmfs:
-        total = np.convolve(total, pmf)
-    sums = (np.arange(total.size) + len(position_pmfs) * offset) / 100.0
+        total = _convolve(total, pmf)
+    sums = (np.arange(total.size) + len(position_pmfs) * offset) / units
     return sums, total
 
 
@@ -482,20 +605,22 @@ def _position_pmf(values: np.ndarray, weights: np.ndarray, offset: int, width: i
     return pmf
 
 
-def _grid():
-    centi = _centi_energies()[:N_STANDARD, :]
-    offset = int(centi.min())
-    return centi, offset, int(centi.max()) - offset + 1
+def _grid(potential: str = DEFAULT_POTENTIAL):
+    """(grid energies ``int64[20 receptor residues, 21 ligand letters]``, offset, width)."""
+    steps = _grid_energies(potential)[:N_STANDARD, :]
+    offset = int(steps.min())
+    return steps, offset, int(steps.max()) - offset + 1
 
 
 @lru_cache(maxsize=8)
-def _letter_pmfs(composition: tuple[float, ...]) -> np.ndarray:
-    """Per ligand letter, the pmf of one contact energy over receptor residues."""
-    centi, offset, width = _grid()
+def _letter_pmfs(composition: tuple[float, ...], potential: str = DEFAULT_POTENTIAL) -> np.ndarray:
+    """Per ligand letter, the pmf of one contact energy over receptor residues
+    (column ``letter`` of the receptor-row x ligand-column grid)."""
+    steps, offset, width = _grid(potential)
     comp = np.asarray(composition)
     pmfs = np.zeros((N_LETTERS, width))
     for letter in range(N_LETTERS):
-        pmfs[letter] = np.bincount(centi[:, letter] - offset, weights=comp, minlength=width)
+        pmfs[letter] = np.bincount(steps[:, letter] - offset, weights=comp, minlength=width)
     return pmfs
 
 
@@ -517,26 +642,28 @@ def precursor_frequency(contacts, model: TCRModel = TCRModel()) -> float | np.nd
             raise InputError("contacts", f"expected uint8 codes of shape (P, {N_CONTACTS}) below {N_LETTERS}")
     else:
         codes = encode_contacts(contacts)
-    _, offset, _ = _grid()
-    pmfs = _letter_pmfs(tuple(model.composition()))
+    _, offset, _ = _grid(model.potential)
+    pmfs = _letter_pmfs(tuple(model.composition()), model.potential)
     unique, inverse = np.unique(np.sort(codes, axis=1), axis=0, return_inverse=True)
     values = np.empty(unique.shape[0])
     for i, row in enumerate(unique):
-        sums, pmf = _sum_distribution([pmfs[c] for c in row], offset)
+        sums, pmf = _sum_distribution([pmfs[c] for c in row], offset, _GRID_UNITS[model.potential])
         values[i] = pmf @ _recognise_given_sum(sums, model.recognition_threshold, model.germline_mean, model.germline_sd)
     out = values[np.asarray(inverse).ravel()]
     return float(out[0]) if single else out
 
 
 @lru_cache(maxsize=8)
-def _random_pair_sum_distribution(composition: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
+def _random_pair_sum_distribution(
+    composition: tuple[float, ...], potential: str = DEFAULT_POTENTIAL
+) -> tuple[np.ndarray, np.ndarray]:
     """Exact distribution of the contact-energy sum of a random receptor and a random ligand."""
-    centi, offset, width = _grid()
+    steps, offset, width = _grid(potential)
     receptor = np.asarray(composition)
     ligand = human_aa_composition()
-    weights = np.outer(receptor, ligand)
-    pmf = _position_pmf(centi[:, :N_STANDARD], weights, offset, width)
-    return _sum_distribution([pmf] * N_CONTACTS, offset)
+    weights = np.outer(receptor, ligand)  # [receptor residue, ligand residue], as the grid
+    pmf = _position_pmf(steps[:, :N_STANDARD], weights, offset, width)
+    return _sum_distribution([pmf] * N_CONTACTS, offset, _GRID_UNITS[potential])
 
 
 def mean_recognition_probability(model: TCRModel = TCRModel()) -> float:
@@ -546,7 +673,7 @@ def mean_recognition_probability(model: TCRModel = TCRModel()) -> float:
     contacts from ``model.composition()``, and the germline term from its
     normal law; computed by exact convolution of the contact-energy sum.
     """
-    sums, pmf = _random_pair_sum_distribution(tuple(model.composition()))
+    sums, pmf = _random_pair_sum_distribution(tuple(model.composition()), model.potential)
     return float(pmf @ _recognise_given_sum(sums, model.recognition_threshold, model.germline_mean, model.germline_sd))
 
 
@@ -554,8 +681,9 @@ def calibrate_recognition_threshold(
     target_probability: float = 1e-5,
     *,
     germline_mean: float = 0.0,
-    germline_sd: float = 1.5,
+    germline_sd: float | None = None,
     receptor_composition: tuple[float, ...] | None = None,
+    potential: str = DEFAULT_POTENTIAL,
 ) -> float:
     """The recognition threshold (kT) at which a random receptor recognises a
     random ligand with ``target_probability`` (see :func:`mean_recognition_probability`).
@@ -564,14 +692,16 @@ def calibrate_recognition_threshold(
     0.01-kT grid and the germline term enters through the normal CDF; the root
     is found by Brent's method on the log-probability. With ``germline_sd = 0``
     the probability is a step function and the smallest grid threshold reaching
-    the target is returned. Recorded result (defaults, target 1e-5):
-    -32.9068 kT.
+    the target is returned. ``germline_sd=None`` takes the potential's default
+    (:data:`DEFAULT_GERMLINE_SD`). Recorded results (defaults, target 1e-5):
+    -32.9068 kT (``"mj1996"``, germline sd 1.5), -3.6195 kT (``"tcren2024"``,
+    germline sd 0.4).
     """
     target = _check_finite("target_probability", target_probability)
     if not 0 < target < 1:
         raise InputError("target_probability", f"{target} is outside (0, 1)")
-    model = TCRModel(germline_mean, germline_sd, 0.0, receptor_composition)
-    sums, pmf = _random_pair_sum_distribution(tuple(model.composition()))
+    model = TCRModel(germline_mean, germline_sd, 0.0, receptor_composition, potential)
+    sums, pmf = _random_pair_sum_distribution(tuple(model.composition()), model.potential)
     if model.germline_sd == 0:
         cumulative = np.cumsum(pmf)
         reachable = np.nonzero(cumulative >= target)[0]

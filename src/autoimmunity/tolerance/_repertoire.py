@@ -78,9 +78,9 @@ def _binomial_se(k: int, n: int) -> float:
     return float(np.sqrt(p * (1 - p) / n))
 
 
-def _min_chunked(receptors: Receptors, contacts: np.ndarray, molecule) -> np.ndarray:
+def _min_chunked(receptors: Receptors, contacts: np.ndarray, molecule, potential: str) -> np.ndarray:
     """Each receptor's strongest energy over the ligands (+inf if none)."""
-    return min_energies(receptors, contacts, molecule)[0]
+    return min_energies(receptors, contacts, molecule, potential=potential)[0]
 
 
 @dataclass(frozen=True, eq=False)
@@ -129,7 +129,7 @@ class ThymusOutcome:
         rows = []
         for symbol in display.antigen_contacts:
             contacts, molecule = display.antigen_contacts[symbol], display.antigen_molecule[symbol]
-            energy = _min_chunked(conv, contacts, molecule)
+            energy = _min_chunked(conv, contacts, molecule, self.model.potential)
             kind = display.antigen_display[symbol]
             # On its mTEC a TRA acts at tra_density_fold times the density of an average ligand.
             density = np.log(self.parameters.tra_density_fold) if kind == "aire" else 0.0
@@ -244,7 +244,7 @@ class BoneMarrowOutcome:
         for symbol, protein in antigen_catalogue().items():
             if not protein.is_self:
                 continue
-            energy = _min_chunked(naive, protein_epitopes(symbol), 0)
+            energy = _min_chunked(naive, protein_epitopes(symbol), 0, self.model.potential)
             rows.append(
                 {
                     "antigen": symbol,
@@ -382,7 +382,7 @@ class Repertoire:
         """
         t = self._require_thymus()
         contacts, mol = self._ligand_codes(ligands, molecule)
-        return interaction_energies(t.receptors, contacts, mol)
+        return interaction_energies(t.receptors, contacts, mol, potential=t.model.potential)
 
     def t_cell_energies_to_proteins(self, proteins, *, threshold: float | None = None) -> tuple[pd.DataFrame, np.ndarray]:
         """The presented ligands of ``proteins`` on this genotype and every mature
@@ -403,7 +403,7 @@ class Repertoire:
             seq = getattr(protein_or_sequence, "sequence", protein_or_sequence)
             seq = validate_peptide(seq, field="sequence", min_length=5)
             epitopes = np.unique(np.lib.stride_tricks.sliding_window_view(encode(seq), 5), axis=0).astype(np.uint8)
-        return _min_chunked(b.receptors, epitopes, 0)
+        return _min_chunked(b.receptors, epitopes, 0, b.model.potential)
 
     def _ligand_codes(self, ligands, molecule):
         t = self._require_thymus()

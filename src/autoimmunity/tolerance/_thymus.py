@@ -33,7 +33,15 @@ import numpy as np
 
 from .._errors import InputError, require_generator
 from ..molecular import HLAGenotype, as_genotype
-from ..molecular import Receptors, TCRModel, count_recognised, interaction_energies, min_energies, random_receptors
+from ..molecular import (
+    DEFAULT_POTENTIAL,
+    Receptors,
+    TCRModel,
+    count_recognised,
+    interaction_energies,
+    min_energies,
+    random_receptors,
+)
 from ._display import ThymicDisplay, thymic_display
 from ._parameters import (
     CALIBRATION_HLA,
@@ -86,17 +94,20 @@ def default_tcr_model() -> TCRModel:
 _CHUNK = 1 << 17
 
 
-def _chunked_min(receptors: Receptors, contacts: np.ndarray, molecule: np.ndarray) -> np.ndarray:
+def _chunked_min(receptors: Receptors, contacts: np.ndarray, molecule: np.ndarray, potential: str) -> np.ndarray:
     """Each receptor's strongest energy over the ligands (+inf if none); fused, never R x P."""
-    return min_energies(receptors, contacts, molecule)[0]
+    return min_energies(receptors, contacts, molecule, potential=potential)[0]
 
 
-def _recognition_fraction(receptors: Receptors, display: ThymicDisplay, threshold: float) -> np.ndarray:
-    """Per receptor, the fraction of the foreign panel recognised at ``threshold``."""
+def _recognition_fraction(receptors: Receptors, display: ThymicDisplay, model: TCRModel) -> np.ndarray:
+    """Per receptor, the fraction of the foreign panel recognised at the model's threshold."""
     n_panel = display.foreign_contacts.shape[0]
     if len(receptors) == 0 or n_panel == 0:
         return np.zeros(len(receptors))
-    counts = count_recognised(receptors, display.foreign_contacts, display.foreign_molecule, threshold)
+    counts = count_recognised(
+        receptors, display.foreign_contacts, display.foreign_molecule, model.recognition_threshold,
+        potential=model.potential,
+    )
     return counts / n_panel
 
 
@@ -154,10 +165,10 @@ def _batches(display, n, rng, genotype, parameters, model):
     for start in range(0, int(n), _CHUNK):
         m = min(int(n), start + _CHUNK) - start
         receptors = random_receptors(m, display.n_molecules, rng, model)
-        ubiquitous = _chunked_min(receptors, display.ubiquitous_contacts, display.ubiquitous_molecule)
+        ubiquitous = _chunked_min(receptors, display.ubiquitous_contacts, display.ubiquitous_molecule, model.potential)
         tra = np.full((m, len(genes)), np.inf, dtype=np.float32)
         seen = np.zeros((m, len(genes)), dtype=bool)
-        block = interaction_energies(receptors, tra_contacts, tra_molecule) if bounds[-1] else None
+        block = interaction_energies(receptors, tra_contacts, tra_molecule, potential=model.potential) if bounds[-1] else None
         for j in range(len(genes)):
             seen[:, j] = rng.random(m) < probabilities[j]
             if sizes[j]:
@@ -258,8 +269,8 @@ def simulate_thymus(
         np.concatenate([p[0].contacts for p in sample_parts]), np.concatenate([p[0].germline for p in sample_parts])
     )
     positive_sample = np.concatenate([p[1] for p in sample_parts])
-    cross_pre = _recognition_fraction(pre, display, model.recognition_threshold)
-    cross_mature = _recognition_fraction(mature_receptors, display, model.recognition_threshold)
+    cross_pre = _recognition_fraction(pre, display, model)
+    cross_mature = _recognition_fraction(mature_receptors, display, model)
     regulatory_mature = np.concatenate(kept["regulatory"])
     lineage = np.where(regulatory_mature, LINEAGE_REGULATORY, LINEAGE_CONVENTIONAL)
     outcome = ThymusOutcome(
@@ -348,8 +359,10 @@ def calibrate_thymus(
         },
         "n_ubiquitous_ligands": display.n_ubiquitous,
         "activation_threshold": calibrate_activation_threshold(
-            energies.receptors.take(np.nonzero(conventional)[0]), display
+            energies.receptors.take(np.nonzero(conventional)[0]), display, potential=model.potential
         ),
+        "potential": model.potential,
+        "germline_sd": model.germline_sd,
     }
 
 
@@ -359,9 +372,11 @@ def calibrate_activation_threshold(
     target_probability: float = TARGET_MATURE_RECOGNITION_PROBABILITY,
     *,
     max_clones: int = 20_000,
+    potential: str = DEFAULT_POTENTIAL,
 ) -> float:
     """The activation threshold (kT) at which the given mature clones recognise a
-    random ligand of the foreign panel with ``target_probability`` on average.
+    random ligand of the foreign panel with ``target_probability`` on average
+    (energies under the contact ``potential``, the model's that selected them).
 
     Exact order statistic over (clone, panel ligand) pairs, computed in chunks
     (only energies below a running cap are kept).
@@ -377,7 +392,10 @@ def calibrate_activation_threshold(
     kept: list[np.ndarray] = []
     cap = np.inf
     for start in range(0, n, 1024):
-        block = interaction_energies(mature.take(slice(start, min(n, start + 1024))), display.foreign_contacts, display.foreign_molecule)
+        block = interaction_energies(
+            mature.take(slice(start, min(n, start + 1024))), display.foreign_contacts, display.foreign_molecule,
+            potential=potential,
+        )
         low = block[block <= cap].astype(np.float64)
         kept.append(low)
         pool = np.concatenate(kept)
