@@ -33,6 +33,8 @@ def register(app: typer.Typer) -> None:
         population: str = typer.Option("europe", "--population", help="Shipped population tables to sample from."),
         engine: str = typer.Option("auto", "--engine", help="'auto' or module:function implementing the engine contract."),
         quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
+        threads: int = typer.Option(None, "--threads", help="Engine threads per process (default: all cores in "
+                                    "process, cores/workers per Dask worker); results do not depend on it."),
     ):
         """Simulate a cohort into Parquet chunks with a run manifest."""
         from ..cohort import RunConfig, run_cohort
@@ -44,8 +46,10 @@ def register(app: typer.Typer) -> None:
                 raise InputError("workers", "give either --workers or --scheduler")
             config = RunConfig(n=n, seed=seed, twins=twins, siblings=siblings, horizon_years=horizon,
                                population=population, engine=engine)
+            if threads is not None and threads < 1:
+                raise InputError("threads", "must be >= 1")
             manifest = run_cohort(out, config, chunk_size=chunk_size, workers=workers, scheduler=scheduler,
-                                  progress=not quiet)
+                                  progress=not quiet, threads=threads)
         except InputError as exc:
             _fail(str(exc))
         secs = manifest.get("last_run_seconds", 0.0)

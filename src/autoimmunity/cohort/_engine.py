@@ -133,6 +133,7 @@ def exposure_schedule(
         except ImportError:  # pragma: no cover - engine not present
             pass
     out = []
+    curves: dict = {}  # intake anchors per sex, read once per call
     for row in people.itertuples(index=False):
         inf = []
         if np.isfinite(row.ebv_age) and row.ebv_age <= horizon_years:
@@ -142,7 +143,9 @@ def exposure_schedule(
                 inf.append((float(age) * DAYS_PER_YEAR, enterovirus, inoculum.get(enterovirus)))
         starts = np.arange(row.gluten_intro_age, horizon_years, diet_step_years)
         mids = np.minimum(starts + 0.5 * diet_step_years, horizon_years)
-        g = ex.gluten_mean_intake(pop, mids, row.sex) * row.gluten_factor
+        if row.sex not in curves:
+            curves[row.sex] = ex.gluten_intake_curve(pop, row.sex)
+        g = ex.gluten_mean_intake(pop, mids, row.sex, curves[row.sex]) * row.gluten_factor
         diet_events = [(float(s) * DAYS_PER_YEAR, diet, float(v)) for s, v in zip(starts, g)]
         out.append({"infections": inf, "diet": diet_events})
     return out

@@ -35,6 +35,7 @@ __all__ = [
     "gluten_intro_age",
     "gluten_person_factor",
     "gluten_mean_intake",
+    "gluten_intake_curve",
     "gluten_intake_at",
     "correlated_normal",
 ]
@@ -136,11 +137,18 @@ def gluten_person_factor(pop: PopulationData, z: np.ndarray) -> np.ndarray:
     return np.exp(sigma * np.asarray(z) - 0.5 * sigma * sigma)
 
 
-def gluten_mean_intake(pop: PopulationData, ages: np.ndarray, sex: str) -> np.ndarray:
-    """Population mean intake (g/day) at ``ages`` for sex 'F' or 'M' (after introduction)."""
+def gluten_intake_curve(pop: PopulationData, sex: str) -> tuple[np.ndarray, np.ndarray]:
+    """(ages, mean intake g/day) anchors of the sourced intake curve for sex 'F' or 'M'."""
     rows = pop.exposures[(pop.exposures["stream"] == "gluten") & (pop.exposures["quantity"] == "intake_g_per_day")]
     rows = rows[rows["sex"].isin(["any", sex])].sort_values("age_years")
-    return np.interp(np.asarray(ages, dtype=float), rows["age_years"].to_numpy(float), rows["value"].to_numpy(float))
+    return rows["age_years"].to_numpy(float), rows["value"].to_numpy(float)
+
+
+def gluten_mean_intake(pop: PopulationData, ages: np.ndarray, sex: str, curve=None) -> np.ndarray:
+    """Population mean intake (g/day) at ``ages`` for sex 'F' or 'M' (after introduction).
+    ``curve``: the anchors from :func:`gluten_intake_curve` when the caller has them already."""
+    xs, ys = gluten_intake_curve(pop, sex) if curve is None else curve
+    return np.interp(np.asarray(ages, dtype=float), xs, ys)
 
 
 def gluten_intake_at(pop: PopulationData, people: pd.DataFrame, ages: np.ndarray) -> np.ndarray:

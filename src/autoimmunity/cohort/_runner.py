@@ -123,9 +123,27 @@ def _to_arrow(table: pd.DataFrame):
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
-def run_chunk(config_json: dict, index: int, fa: int, fb: int, out_dir: str) -> dict:
-    """Compute one chunk and write it atomically (runs in the driver or on a Dask worker)."""
+def _set_engine_threads(threads: int | None) -> None:
+    """Threads the engine's numba kernels may use in this process (None: leave as is).
+    Results do not depend on it (people are independent)."""
+    if threads:
+        import numba
+
+        numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def run_chunk(config_json: dict, index: int, fa: int, fb: int, out_dir: str, threads: int | None = None) -> dict:
+    """Compute one chunk and write it atomically (runs in the driver or on a Dask worker).
+    ``threads``: numba threads for the engine in this process (None: numba's default)."""
     t0 = time.perf_counter()
+    _set_engine_threads(threads)
     params = config_json.get("parameters") or {}
     config = RunConfig(**{**config_json, "parameters": tuple(sorted(params.items()))})
     table = simulate_chunk(config, fa, fb)
@@ -168,12 +186,17 @@ def run_cohort(
     workers: int = 1,
     scheduler: str | None = None,
     progress: bool | Callable[[int, int, float], None] = False,
+    threads: int | None = None,
 ) -> dict:
     """Run (or resume) a cohort into ``out_dir``; returns the manifest.
 
     ``workers > 1`` starts a Dask LocalCluster (one single-threaded process per worker);
     ``scheduler`` connects to an existing Dask cluster (workers must see ``out_dir``).
     ``progress``: True for a rich progress bar, or a callback (people_done, people_total, seconds).
+    ``threads``: threads the engine's kernel uses per process; default all cores in the
+    driver, and cores / workers on each LocalCluster worker (so workers do not oversubscribe
+    the machine); an external ``scheduler``'s workers keep their own setting unless given.
+    Results never depend on it.
     """
     out = Path(out_dir)
     if workers < 1:
@@ -236,7 +259,7 @@ def run_cohort(
             pass
         elif workers == 1 and scheduler is None:
             for ch in todo:
-                record(run_chunk(cfg, ch["index"], *ch["families"], str(out)))
+                record(run_chunk(cfg, ch["index"], *ch["families"], str(out), threads))
                 bar.update(done_people, time.perf_counter() - t0)
         else:
             from dask.distributed import Client, LocalCluster, as_completed
@@ -248,8 +271,9 @@ def run_cohort(
                 cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                        dashboard_address=None, silence_logs=logging.ERROR)
                 client = Client(cluster)
+            worker_threads = threads if threads or scheduler else max(1, _cores() // workers)
             try:
-                futures = [client.submit(run_chunk, cfg, ch["index"], *ch["families"], str(out.resolve()),
+                futures = [client.submit(run_chunk, cfg, ch["index"], *ch["families"], str(out.resolve()), worker_threads,
                                          pure=False, key=f"cohort-chunk-{ch['index']}-{time.time_ns()}")
                            for ch in todo]
                 for fut in as_completed(futures):

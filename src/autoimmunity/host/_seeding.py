@@ -12,8 +12,10 @@ For every antigen group of a :class:`~autoimmunity.immune.Model` and a genotype 
   for self antigens, thymic display (AIRE, INS VNTR) and deletion.
 
 HLA therefore acts only through the ligands it presents. Everything genotype-only is
-cached (``lru_cache`` keyed by the genotype strings), so a cohort reuses it; each person
-then draws clone numbers (Poisson) so identical twins differ.
+cached, so a cohort reuses it: the presented ligands per HLA *molecule* and protein (a
+genotype's ligands are the union of its molecules'; a cohort has a few dozen molecules), the
+presentation weights per HLA genotype string, the expectations per genotype; each person then
+draws clone numbers (Poisson) so identical twins differ.
 """
 
 from __future__ import annotations
@@ -109,22 +111,61 @@ class Genotype:
 
 def presentation_weight(hla: str, protein) -> float:
     """Rank-weighted number of distinct ligands ``hla`` presents from ``protein``."""
-    return _presentation_weight(str(hla), protein)
+    return _presentation_weights(str(hla), (protein,))[0]
 
 
-@lru_cache(maxsize=4096)
-def _presentation_weight(hla: str, protein) -> float:
+#: (molecule, protein) -> (core_start, percentile_rank) of the ligands; see _molecule_ligands
+_LIGANDS: dict = {}
+
+
+def _molecule_ligands(molecule, proteins: tuple) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(core_start, percentile_rank) of the distinct ligands one HLA molecule presents from
+    each of ``proteins`` (``presented_ligands`` at rank <= ``rank_window``). Ligands are per
+    molecule (one row per molecule and core position), so a genotype's ligands are the union
+    of its molecules' ligands: caching per molecule shares the work between all genotypes
+    that carry the molecule (a cohort has a few dozen molecules but many more genotypes),
+    and scoring all proteins of a model in one call shares the table overhead."""
     import warnings
 
-    from ..molecular import parse_genotype, presented_ligands
+    from ..molecular import presented_ligands
+
+    missing = [p for p in dict.fromkeys(proteins) if (molecule, p) not in _LIGANDS]
+    batches = [missing] if len({p.symbol for p in missing}) == len(missing) else [[p] for p in missing]
+    for batch in batches:
+        if not batch:
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            table = presented_ligands(molecule, batch, threshold=_p("rank_window"))
+        for prot in batch:
+            rows = table[table["protein"] == prot.symbol] if not table.empty else table
+            _LIGANDS[(molecule, prot)] = (rows["core_start"].to_numpy(dtype=np.int64),
+                                          rows["percentile_rank"].to_numpy(dtype=float))
+    return [_LIGANDS[(molecule, p)] for p in proteins]
+
+
+@lru_cache(maxsize=65536)
+def _presentation_weights(hla: str, proteins: tuple) -> tuple[float, ...]:
+    """:func:`presentation_weight` for each of ``proteins``."""
+    from ..molecular import parse_genotype
 
     geno = parse_genotype(hla, field="genotype.hla")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        table = presented_ligands(geno, [protein], threshold=_p("rank_window"))
-    if table.empty:
-        return 0.0
-    return float(np.sum(2.0 ** (-table["percentile_rank"].to_numpy(dtype=float) / _p("rank_scale"))))
+    # the genotype's ligand table, in the order presented_ligands(geno, ...) returns it
+    # (by core position, then molecule index), so each sum is the same to the last bit
+    index = {m.name: i for i, m in enumerate(geno.molecules)}
+    per_molecule = [(index[m.name], _molecule_ligands(m, proteins)) for m in dict.fromkeys(geno.molecules)]
+    out = []
+    for k in range(len(proteins)):
+        start = np.concatenate([lig[k][0] for _, lig in per_molecule] + [np.zeros(0, dtype=np.int64)])
+        rank = np.concatenate([lig[k][1] for _, lig in per_molecule] + [np.zeros(0)])
+        mol = np.concatenate([np.full(len(lig[k][0]), i, dtype=np.int64) for i, lig in per_molecule]
+                             + [np.zeros(0, dtype=np.int64)])
+        if rank.size == 0:
+            out.append(0.0)
+            continue
+        rank = rank[np.lexsort((mol, start))]
+        out.append(float(np.sum(2.0 ** (-rank / _p("rank_scale")))))
+    return tuple(out)
 
 
 @lru_cache(maxsize=64)
@@ -184,7 +225,7 @@ def genotype_expectation(model: Model, genotype: Genotype) -> GenotypeExpectatio
     return _expectation_cached(key, genotype)
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=16384)  # a cohort of 10^5 people has a few thousand genotypes
 def _expectation_cached(key, genotype: Genotype) -> GenotypeExpectation:
     from ..molecular import commensal_pool, get_protein
 
@@ -193,10 +234,18 @@ def _expectation_cached(key, genotype: Genotype) -> GenotypeExpectation:
     naive, treg, bcell = np.zeros(n), np.zeros(n), np.zeros(n)
     per_weight = _p("precursor_frequency") * _p("naive_cd4")
     deletion = _p("deletion") * (1.0 - _p("ptpn22_deletion_loss") * genotype.ptpn22.count("T"))
+    # every protein whose presentation is needed, scored in one pass (cached per molecule)
+    needed = []
+    for symbol, kind, modified in key:
+        prot = commensal_pool() if kind == "commensal" else get_protein(symbol)
+        needed.append(_eaten_protein(symbol) if kind == "diet" else prot)
+        if modified:
+            needed.append(_modified_protein(symbol, kind))
+    weights = dict(zip(needed, _presentation_weights(str(genotype.hla), tuple(needed))))
     for i, (symbol, kind, modified) in enumerate(key):
         prot = commensal_pool() if kind == "commensal" else get_protein(symbol)
-        W[i] = presentation_weight(genotype.hla, _eaten_protein(symbol) if kind == "diet" else prot)
-        Wm[i] = presentation_weight(genotype.hla, _modified_protein(symbol, kind)) if modified else W[i]
+        W[i] = weights[_eaten_protein(symbol) if kind == "diet" else prot]
+        Wm[i] = weights[_modified_protein(symbol, kind)] if modified else W[i]
         d = _display_probability(prot, genotype)
         disp[i] = d
         total = per_weight * max(W[i], Wm[i])

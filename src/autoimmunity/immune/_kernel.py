@@ -326,6 +326,20 @@ def rhs(y, dy, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma,
         dy[o + PL_] = path_tab[p, PT_LATENT] * V * (1.0 - L)
 
 
+# ---------------------------------------------------------------- the batch integrator
+#
+# Everything below integrates the equations above; nothing below changes them.
+#
+# Cost model (docs/model.md, "Integrator and cost"): a life course is mostly quiet years in which
+# the explicit Dormand-Prince pair is *stability*-limited, not accuracy-limited: the fastest
+# relaxations (debris clearance 1/day, B-cell death 0.7/day, ...) cap its step near 3.3 days
+# whatever the tolerance (~115 steps a year). Those stretches are handed to a stabilised
+# explicit method, RKC (Runge-Kutta-Chebyshev, second order, Sommeijer, Shampine & Verwer,
+# J Comput Appl Math 1997;88:315), whose real stability interval grows with the square of its
+# stage number, so its step is set by the error estimate alone. Dynamic stretches
+# (infections) stay with Dormand-Prince. Both are error-controlled with the same rtol/atol.
+
+
 # Dormand-Prince 5(4) tableau
 _C2, _C3, _C4, _C5 = 1 / 5, 3 / 10, 4 / 5, 8 / 9
 _A21 = 1 / 5
@@ -336,35 +350,56 @@ _A61, _A62, _A63, _A64, _A65 = 9017 / 3168, -355 / 33, 46732 / 5247, 49 / 176, -
 _B1, _B3, _B4, _B5, _B6 = 35 / 384, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84
 _E1, _E3, _E4, _E5, _E6, _E7 = 71 / 57600, -71 / 16695, 71 / 1920, -17253 / 339200, 22 / 525, -1 / 40
 
+# switching between Dormand-Prince (DP5) and RKC
+STIFF_STEPS = 20  # consecutive full-length DP5 steps of at least STIFF_HMIN days, not capped by hmax ...
+STIFF_HMIN = 0.5  # ... after which the stretch is taken as stability-limited and RKC takes over
+RKC_BACK = 2.5  # back to DP5 when RKC's error-controlled step falls to h * rho < RKC_BACK (DP5 is stable there)
+RKC_EPS = 2.0 / 13.0  # RKC damping
+RKC_MAXS = 250  # most RKC stages
+RHO_SAFETY = 1.2  # spectral radius estimate: 3.3 / (mean DP5 step) x RHO_SAFETY
+RHO_UP, RHO_DECAY = 1.2, 0.97  # on a rejected RKC step rho grows; on accepted steps it relaxes back
+
 
 @njit(cache=True)
-def _conditions(y, t, grp_tab, site_tab, pred_tab, cond_start, cond_count, cond_dur, cond_run, cond_first, par):
-    """Record the first time each clinical condition (a conjunction of predicates) has held
-    for its minimum duration; the recorded time is the start of that sustained run."""
-    G = grp_tab.shape[0]
+def _holds(y, k, G, pred_tab, cond_start, cond_count, npos_thr):
+    """Whether clinical condition ``k`` (a conjunction of predicates) holds at state ``y``."""
     so = G * NG
-    npos_thr = par[I_ABPOS]
+    for j in range(cond_start[k], cond_start[k] + cond_count[k]):
+        if int(pred_tab[j, 0]) == 0:  # tissue function below threshold
+            if not (y[so + int(pred_tab[j, 1]) * NS + SF] < pred_tab[j, 2]):
+                return False
+        else:  # at least k antibodies of a group set positive (bitmask in column 1)
+            mask = int(pred_tab[j, 1])
+            n = 0
+            for g in range(G):
+                if (mask >> g) & 1:
+                    if y[g * NG + VAB] > npos_thr:
+                        n += 1
+            if n < int(pred_tab[j, 3]):
+                return False
+    return True
+
+
+@njit(cache=True)
+def _hermite(y0, f0, y1, f1, h, theta, out):
+    """Cubic Hermite interpolant of a step (states and derivatives at both ends) at t0 + theta h."""
+    t2 = theta * theta
+    t3 = t2 * theta
+    a0 = 2.0 * t3 - 3.0 * t2 + 1.0
+    b0 = (t3 - 2.0 * t2 + theta) * h
+    a1 = 3.0 * t2 - 2.0 * t3
+    b1 = (t3 - t2) * h
+    for i in range(y0.shape[0]):
+        out[i] = a0 * y0[i] + b0 * f0[i] + a1 * y1[i] + b1 * f1[i]
+
+
+@njit(cache=True)
+def _conditions_point(y, t, G, pred_tab, cond_start, cond_count, cond_dur, cond_run, cond_first, npos_thr):
+    """Conditions at one instant (the start of a segment)."""
     for k in range(cond_start.shape[0]):
         if cond_first[k] == cond_first[k]:  # already recorded (not NaN)
             continue
-        ok = True
-        for j in range(cond_start[k], cond_start[k] + cond_count[k]):
-            kind = int(pred_tab[j, 0])
-            if kind == 0:  # tissue function below threshold
-                if not (y[so + int(pred_tab[j, 1]) * NS + SF] < pred_tab[j, 2]):
-                    ok = False
-                    break
-            else:  # at least k antibodies of a group set positive (bitmask in column 1)
-                mask = int(pred_tab[j, 1])
-                n = 0
-                for g in range(G):
-                    if (mask >> g) & 1:
-                        if y[g * NG + VAB] > npos_thr:
-                            n += 1
-                if n < int(pred_tab[j, 3]):
-                    ok = False
-                    break
-        if ok:
+        if _holds(y, k, G, pred_tab, cond_start, cond_count, npos_thr):
             if not (cond_run[k] == cond_run[k]):
                 cond_run[k] = t
             if t - cond_run[k] >= cond_dur[k]:
@@ -374,15 +409,79 @@ def _conditions(y, t, grp_tab, site_tab, pred_tab, cond_start, cond_count, cond_
 
 
 @njit(cache=True)
+def _conditions_step(y0, f0, y1, f1, t0, t1, work, G, pred_tab, cond_start, cond_count, cond_dur, cond_run, cond_first,
+                     npos_thr):
+    """Record the first time each clinical condition has held for its minimum duration; the
+    recorded time is the start of that sustained run. Evaluated at the end of every accepted
+    step [t0, t1]; a run that starts inside the step starts where the step's cubic Hermite
+    interpolant first satisfies the condition (bisection to 1e-6 days), so recorded times do
+    not depend on the step sizes."""
+    h = t1 - t0
+    for k in range(cond_start.shape[0]):
+        if cond_first[k] == cond_first[k]:  # already recorded (not NaN)
+            continue
+        if _holds(y1, k, G, pred_tab, cond_start, cond_count, npos_thr):
+            if not (cond_run[k] == cond_run[k]):
+                if h > 0.0 and not _holds(y0, k, G, pred_tab, cond_start, cond_count, npos_thr):
+                    lo = 0.0
+                    hi = 1.0
+                    while (hi - lo) * h > 1e-6:
+                        mid = 0.5 * (lo + hi)
+                        _hermite(y0, f0, y1, f1, h, mid, work)
+                        if _holds(work, k, G, pred_tab, cond_start, cond_count, npos_thr):
+                            hi = mid
+                        else:
+                            lo = mid
+                    cond_run[k] = t0 + hi * h
+                else:
+                    cond_run[k] = t0
+            if t1 - cond_run[k] >= cond_dur[k]:
+                cond_first[k] = cond_run[k]
+        else:
+            cond_run[k] = np.nan
+
+
+@njit(cache=True)
+def _rkc_coefficients(s, tj, dj, ej, bj, mu, nu, mut, gat):
+    """Coefficients of the s-stage RKC method (Sommeijer, Shampine & Verwer 1997, eqs. 2.5-2.8):
+    Chebyshev polynomials T_j and their first two derivatives at w0 = 1 + eps/s^2."""
+    w0 = 1.0 + RKC_EPS / (s * s)
+    tj[0] = 1.0
+    tj[1] = w0
+    dj[0] = 0.0
+    dj[1] = 1.0
+    ej[0] = 0.0
+    ej[1] = 0.0
+    for j in range(2, s + 1):
+        tj[j] = 2.0 * w0 * tj[j - 1] - tj[j - 2]
+        dj[j] = 2.0 * tj[j - 1] + 2.0 * w0 * dj[j - 1] - dj[j - 2]
+        ej[j] = 4.0 * dj[j - 1] + 2.0 * w0 * ej[j - 1] - ej[j - 2]
+    w1 = dj[s] / ej[s]
+    for j in range(2, s + 1):
+        bj[j] = ej[j] / (dj[j] * dj[j])
+    bj[0] = bj[2]
+    bj[1] = bj[2]
+    mut[1] = bj[1] * w1
+    for j in range(2, s + 1):
+        mu[j] = 2.0 * w0 * bj[j] / bj[j - 1]
+        nu[j] = -bj[j] / bj[j - 2]
+        mut[j] = 2.0 * w1 * bj[j] / bj[j - 1]
+        gat[j] = -(1.0 - bj[j - 1] * tj[j - 1]) * mut[j]
+
+
+@njit(cache=True)
 def _integrate_one(y, par, grp_tab, site_tab, path_tab, help_link, pg, px,
                    seg_t, seg_diet, seg_inoc, sample_t, out, rec_vars,
                    pred_tab, cond_start, cond_count, cond_dur, cond_first, rtol, atol, hmax, stats):
+    """One person through their segments. ``stats``: accepted and rejected steps, and (when it
+    has room) right-hand-side evaluations and accepted RKC steps."""
     cond_run = np.full(cond_first.shape[0], np.nan)
     n = y.shape[0]
     G = grp_tab.shape[0]
     S = site_tab.shape[0]
     P = path_tab.shape[0]
     po = G * NG + S * NS
+    npos_thr = par[I_ABPOS]
     sigma = np.zeros(G)
     antigen = np.zeros(G)
     alg = np.zeros((S, N_AS))
@@ -395,6 +494,15 @@ def _integrate_one(y, par, grp_tab, site_tab, path_tab, help_link, pg, px,
     k7 = np.empty(n)
     yt = np.empty(n)
     y5 = np.empty(n)
+    # RKC coefficients
+    tj = np.empty(RKC_MAXS + 1)
+    dj = np.empty(RKC_MAXS + 1)
+    ej = np.empty(RKC_MAXS + 1)
+    bj = np.empty(RKC_MAXS + 1)
+    mu = np.empty(RKC_MAXS + 1)
+    nu = np.empty(RKC_MAXS + 1)
+    mut = np.empty(RKC_MAXS + 1)
+    gat = np.empty(RKC_MAXS + 1)
     diet = np.zeros(seg_diet.shape[1])
     nseg = seg_t.shape[0]
     ns = sample_t.shape[0]
@@ -403,7 +511,14 @@ def _integrate_one(y, par, grp_tab, site_tab, path_tab, help_link, pg, px,
     h = 0.01
     nsteps = 0
     nrej = 0
+    nevals = 0
+    nrkc = 0
     extinct = par[I_EXTINCT]
+    stiff = False  # RKC in charge
+    nstiff = 0  # consecutive full-length DP5 steps
+    hsum = 0.0  # ... and their total length
+    rho = 0.0  # spectral radius estimate for RKC
+    rho0 = 0.0
     for iseg in range(nseg - 1):
         t0 = seg_t[iseg]
         t1 = seg_t[iseg + 1]
@@ -415,14 +530,18 @@ def _integrate_one(y, par, grp_tab, site_tab, path_tab, help_link, pg, px,
             if seg_inoc[iseg, p] > 0.0:
                 y[po + p * NP + PV] += seg_inoc[iseg, p]
                 h = min(h, 0.01)
+                stiff = False  # an infection starts: dynamics, back to DP5
+                nstiff = 0
+                hsum = 0.0
         t = t0
         # samples exactly at t0
         while isample < ns and sample_t[isample] <= t + 1e-12:
             for j in range(rec_vars.shape[0]):
                 out[isample, j] = y[rec_vars[j]]
             isample += 1
-        _conditions(y, t, grp_tab, site_tab, pred_tab, cond_start, cond_count, cond_dur, cond_run, cond_first, par)
+        _conditions_point(y, t, G, pred_tab, cond_start, cond_count, cond_dur, cond_run, cond_first, npos_thr)
         rhs(y, k1, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma, antigen, alg)
+        nevals += 1
         while t < t1 - 1e-12:
             if nsteps + nrej > 2000000:
                 stats[0] = nsteps
@@ -433,6 +552,72 @@ def _integrate_one(y, par, grp_tab, site_tab, path_tab, help_link, pg, px,
                 tend = sample_t[isample]
             hh = min(h, hmax, tend - t)
             last = hh >= tend - t - 1e-12
+            if stiff:
+                # ---------------------------------------------------------------- RKC step
+                s = 1 + int(np.sqrt(1.0 + 1.54 * hh * rho))
+                if s > RKC_MAXS:
+                    s = RKC_MAXS
+                    hh = (s * s - 1.0) / (1.54 * rho)
+                    last = False
+                if s < 2:
+                    s = 2
+                _rkc_coefficients(s, tj, dj, ej, bj, mu, nu, mut, gat)
+                ym2 = k3  # Y_{j-2}
+                ym1 = k4  # Y_{j-1}
+                yj = k5
+                for i in range(n):
+                    ym2[i] = y[i]
+                    ym1[i] = y[i] + mut[1] * hh * k1[i]
+                for j in range(2, s + 1):
+                    rhs(ym1, k2, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma, antigen, alg)
+                    a = 1.0 - mu[j] - nu[j]
+                    for i in range(n):
+                        yj[i] = a * y[i] + mu[j] * ym1[i] + nu[j] * ym2[i] + hh * (mut[j] * k2[i] + gat[j] * k1[i])
+                    tmp = ym2
+                    ym2 = ym1
+                    ym1 = yj
+                    yj = tmp
+                for i in range(n):
+                    y5[i] = ym1[i]
+                rhs(y5, k7, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma, antigen, alg)
+                nevals += s
+                err = 0.0
+                for i in range(n):
+                    e = 0.8 * (y[i] - y5[i]) + 0.4 * hh * (k1[i] + k7[i])
+                    sc = atol + rtol * max(abs(y[i]), abs(y5[i]))
+                    r = e / sc
+                    err += r * r
+                err = np.sqrt(err / n)
+                if err <= 1.0 or hh < 1e-9:
+                    tn = tend if last else t + hh
+                    _conditions_step(y, k1, y5, k7, t, tn, yt, G, pred_tab, cond_start, cond_count, cond_dur, cond_run,
+                                     cond_first, npos_thr)
+                    t = tn
+                    for i in range(n):
+                        y[i] = y5[i]
+                        k1[i] = k7[i]
+                    nsteps += 1
+                    nrkc += 1
+                    for p in range(P):
+                        if y[po + p * NP + PV] < extinct and y[po + p * NP + PV] != 0.0 and path_tab[p, PT_REACT] == 0.0:
+                            y[po + p * NP + PV] = 0.0
+                            rhs(y, k1, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma, antigen, alg)
+                            nevals += 1
+                    while isample < ns and sample_t[isample] <= t + 1e-9:
+                        for j in range(rec_vars.shape[0]):
+                            out[isample, j] = y[rec_vars[j]]
+                        isample += 1
+                    hn = hh * min(10.0, max(0.1, 0.8 * (1.0 / max(err, 1e-10)) ** (1.0 / 3.0)))
+                    h = max(h, hn) if last else hn
+                    rho = max(rho0, rho * RHO_DECAY)
+                else:
+                    nrej += 1
+                    h = hh * max(0.1, 0.8 * (1.0 / err) ** (1.0 / 3.0))
+                    rho *= RHO_UP
+                if h * rho < RKC_BACK:  # accuracy-limited: DP5 is stable at this step and cheaper
+                    stiff = False
+                continue
+            # -------------------------------------------------------------------- DP5 step
             for i in range(n):
                 yt[i] = y[i] + hh * _A21 * k1[i]
             rhs(yt, k2, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma, antigen, alg)
@@ -451,6 +636,7 @@ def _integrate_one(y, par, grp_tab, site_tab, path_tab, help_link, pg, px,
             for i in range(n):
                 y5[i] = y[i] + hh * (_B1 * k1[i] + _B3 * k3[i] + _B4 * k4[i] + _B5 * k5[i] + _B6 * k6[i])
             rhs(y5, k7, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma, antigen, alg)
+            nevals += 6
             err = 0.0
             for i in range(n):
                 e = hh * (_E1 * k1[i] + _E3 * k3[i] + _E4 * k4[i] + _E5 * k5[i] + _E6 * k6[i] + _E7 * k7[i])
@@ -459,7 +645,10 @@ def _integrate_one(y, par, grp_tab, site_tab, path_tab, help_link, pg, px,
                 err += r * r
             err = np.sqrt(err / n)
             if err <= 1.0 or hh < 1e-9:
-                t = tend if last else t + hh
+                tn = tend if last else t + hh
+                _conditions_step(y, k1, y5, k7, t, tn, k2, G, pred_tab, cond_start, cond_count, cond_dur, cond_run,
+                                 cond_first, npos_thr)
+                t = tn
                 for i in range(n):
                     y[i] = y5[i]
                     k1[i] = k7[i]
@@ -469,16 +658,31 @@ def _integrate_one(y, par, grp_tab, site_tab, path_tab, help_link, pg, px,
                     if y[po + p * NP + PV] < extinct and y[po + p * NP + PV] != 0.0 and path_tab[p, PT_REACT] == 0.0:
                         y[po + p * NP + PV] = 0.0
                         rhs(y, k1, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma, antigen, alg)
-                _conditions(y, t, grp_tab, site_tab, pred_tab, cond_start, cond_count, cond_dur, cond_run, cond_first, par)
+                        nevals += 1
                 while isample < ns and sample_t[isample] <= t + 1e-9:
                     for j in range(rec_vars.shape[0]):
                         out[isample, j] = y[rec_vars[j]]
                     isample += 1
                 fac = 0.9 * (1.0 / max(err, 1e-10)) ** 0.2
+                capped = h >= hmax  # the step was set by hmax, not by stability or accuracy
                 if not last:
                     h = hh * min(5.0, max(0.2, fac))
                 else:
                     h = max(h, hh * min(5.0, max(0.2, fac)))
+                # a long run of full-length steps of similar size: stability-limited (rho ~ 3.3 / h)
+                if last or capped or hh < STIFF_HMIN:
+                    nstiff = 0
+                    hsum = 0.0
+                else:
+                    nstiff += 1
+                    hsum += hh
+                    if nstiff >= STIFF_STEPS:
+                        stiff = True
+                        rho = RHO_SAFETY * 3.3 * nstiff / hsum
+                        rho0 = rho
+                        nstiff = 0
+                        hsum = 0.0
+                        h = max(h, hh)
             else:
                 nrej += 1
                 h = hh * max(0.1, 0.9 * (1.0 / err) ** 0.25)
@@ -488,13 +692,17 @@ def _integrate_one(y, par, grp_tab, site_tab, path_tab, help_link, pg, px,
         isample += 1
     stats[0] = nsteps
     stats[1] = nrej
+    if stats.shape[0] >= 4:
+        stats[2] = nevals
+        stats[3] = nrkc
 
 
 @njit(cache=True, parallel=True)
 def integrate_batch(Y, par, grp_tab, site_tab, path_tab, help_link, PG, PX,
                     SEG_T, SEG_DIET, SEG_INOC, sample_t, OUT, rec_vars,
                     pred_tab, cond_start, cond_count, cond_dur, COND, rtol, atol, hmax, STATS):
-    """Advance every person (row of ``Y``) through their own exposure segments."""
+    """Advance every person (row of ``Y``) through their own exposure segments; people are
+    independent (``prange``), so results do not depend on the batch or the thread count."""
     for i in prange(Y.shape[0]):
         _integrate_one(Y[i], par, grp_tab, site_tab, path_tab, help_link, PG[i], PX[i],
                        SEG_T[i], SEG_DIET[i], SEG_INOC[i], sample_t, OUT[i], rec_vars,

@@ -283,6 +283,7 @@ class SimResult:
     first: np.ndarray  # (n, n_conditions) first time (days) each condition held, NaN if never
     final: np.ndarray  # (n, n_state)
     steps: np.ndarray  # (n, 2) accepted, rejected steps
+    work: np.ndarray | None = None  # (n, 2) right-hand-side evaluations, accepted RKC steps (stiff stretches)
 
 
 def initial_state(model: Model, persons: PersonInputs) -> np.ndarray:
@@ -307,7 +308,7 @@ def simulate(model: Model, persons: PersonInputs, schedule: Schedule, sample_t, 
     rec_vars = np.arange(model.n_state, dtype=np.int64) if record else np.zeros(0, dtype=np.int64)
     out = np.zeros((n, len(sample_t) if record else 0, len(rec_vars)))
     first = np.full((n, len(model.conditions)), np.nan)
-    stats = np.zeros((n, 2), dtype=np.int64)
+    stats = np.zeros((n, 4), dtype=np.int64)
     samp = sample_t if record else np.zeros(0)
     K.integrate_batch(Y, model.params, model.grp_tab, model.site_tab, model.path_tab, model.help_link,
                       np.ascontiguousarray(persons.pg, dtype=np.float64), np.ascontiguousarray(persons.px, dtype=np.float64),
@@ -316,7 +317,7 @@ def simulate(model: Model, persons: PersonInputs, schedule: Schedule, sample_t, 
                       np.ascontiguousarray(schedule.seg_inoc, dtype=np.float64),
                       samp, out, rec_vars, model.pred_tab, model.cond_start, model.cond_count, model.cond_dur,
                       first, float(rtol), float(atol), float(hmax), stats)
-    return SimResult(model, sample_t, out if record else None, first, Y, stats)
+    return SimResult(model, sample_t, out if record else None, first, Y, stats[:, :2].copy(), stats[:, 2:].copy())
 
 
 def algebraic_at(model: Model, persons: PersonInputs, i: int, y: np.ndarray, diet: np.ndarray):

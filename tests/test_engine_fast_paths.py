@@ -1,0 +1,102 @@
+"""The engine's fast paths change cost, not results: the stiff-stretch integrator (RKC) agrees
+with tightly controlled Dormand-Prince, condition times do not depend on step sizes, thread
+counts do not change anything, and per-molecule presentation caching gives the genotype-level
+numbers to the last bit."""
+
+import warnings
+
+import numba
+import numpy as np
+import pytest
+
+from autoimmunity.host import Genotype, draw_people, typical_infections
+from autoimmunity.host._scenario import YEAR
+from autoimmunity.immune import PersonInputs, build_model, make_schedule, simulate
+
+HLA = "DRB1*15:01, DRB1*01:01, DQA1*01:02-DQB1*06:02, DQA1*01:01-DQB1*05:01"
+
+
+@pytest.fixture(scope="module")
+def model():
+    return build_model()
+
+
+def _people(m, genotypes, years, seed):
+    rngs = [np.random.default_rng(c) for c in np.random.SeedSequence(seed).spawn(len(genotypes))]
+    parts = [draw_people(m, [g], r) for g, r in zip(genotypes, rngs)]
+    persons = PersonInputs(np.concatenate([p.pg for p in parts]), np.concatenate([p.px for p in parts]))
+    people = [{"infections": [(e.day, e.pathogen, e.dose) for e in typical_infections(r, years)],
+               "diet": [(0.0, "gluten", 0.0), (0.5 * YEAR, "gluten", 4.0), (2 * YEAR, "gluten", 10.0)]} for r in rngs]
+    return persons, make_schedule(m, people, years * YEAR)
+
+
+def test_stiff_stretches_use_rkc_and_agree_with_tight_dormand_prince(model):
+    years = 15.0
+    persons, sch = _people(model, [Genotype(HLA)] * 2, years, seed=5)
+    fast = simulate(model, persons, sch, [], record=False)
+    assert (fast.work[:, 1] > 0).all(), "RKC never took over a quiescent stretch"
+    # stability-limited Dormand-Prince needs ~6 evaluations per 3.3 days whatever the tolerance
+    assert (fast.work[:, 0] < 0.85 * 6 * years * YEAR / 3.3).all()
+    # hmax = 1 day keeps Dormand-Prince below its stability limit (RKC never engages)
+    ref = simulate(model, persons, sch, [], record=False, rtol=1e-10, atol=1e-13, hmax=1.0)
+    assert (ref.work[:, 1] == 0).all()
+    # relative 1e-3 (as the solve_ivp agreement test), absolute 1e-7 (0.1 cell; atol is 1e-9)
+    excess = np.abs(fast.final - ref.final) / (1e-3 * np.abs(ref.final) + 1e-7)
+    assert excess.max() < 1.0
+
+
+def test_condition_times_do_not_depend_on_step_size(model):
+    # FOXP3 loss of function: enteropathy and autoantibodies in the first years
+    gts = [Genotype(HLA, foxp3="null")] * 6
+    persons, sch = _people(model, gts, 5.0, seed=12)
+    a = simulate(model, persons, sch, [], record=False)
+    b = simulate(model, persons, sch, [], record=False, rtol=1e-9, atol=1e-12, hmax=0.5)
+    assert np.isfinite(a.first).sum() >= 6
+    np.testing.assert_array_equal(np.isfinite(a.first), np.isfinite(b.first))
+    both = np.isfinite(a.first)
+    assert np.abs(a.first[both] - b.first[both]).max() < 0.05  # days; steps are days to weeks long
+
+
+def test_thread_count_does_not_change_results(model):
+    persons, sch = _people(model, [Genotype(HLA)] * 4 + [Genotype(HLA, foxp3="null")] * 2, 6.0, seed=3)
+    old = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = simulate(model, persons, sch, [], record=False)
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        two = simulate(model, persons, sch, [], record=False)
+    finally:
+        numba.set_num_threads(old)
+    np.testing.assert_array_equal(one.final, two.final)
+    np.testing.assert_array_equal(one.first, two.first)
+    np.testing.assert_array_equal(one.steps, two.steps)
+
+
+@pytest.mark.parametrize("hla", [
+    HLA,
+    "DRB1*03:01, DRB1*04:01, DQA1*05:01-DQB1*02:01, DQA1*03:01-DQB1*03:02",  # trans DQ molecules
+    "DRB1*03:01, DQA1*05:01-DQB1*02:01",  # homozygous
+])
+def test_presentation_weight_cached_per_molecule_is_exact(hla):
+    from autoimmunity.host._seeding import _eaten_protein, _modified_protein, presentation_weight
+    from autoimmunity.molecular import get_protein, parse_genotype, presented_ligands
+
+    proteins = [get_protein("INS"), get_protein("TGM2"), _eaten_protein("GDA9"), _modified_protein("GDA9", "diet")]
+    for prot in proteins:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            table = presented_ligands(parse_genotype(hla), [prot], threshold=10.0)
+        expected = 0.0 if table.empty else float(np.sum(2.0 ** (-table["percentile_rank"].to_numpy(float) / 2.0)))
+        assert presentation_weight(hla, prot) == expected
+
+
+def test_cohort_threads_do_not_change_results(tmp_path):
+    import pandas as pd
+
+    from autoimmunity.cohort import RunConfig, load_cohort, run_cohort
+
+    config = RunConfig(n=6, seed=4, horizon_years=10.0)
+    run_cohort(tmp_path / "a", config, chunk_size=6, threads=1)
+    run_cohort(tmp_path / "b", config, chunk_size=6, threads=2)
+    a, b = load_cohort(tmp_path / "a"), load_cohort(tmp_path / "b")
+    pd.testing.assert_frame_equal(a.drop(columns=["enterovirus_ages"]), b.drop(columns=["enterovirus_ages"]))
