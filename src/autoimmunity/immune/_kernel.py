@@ -361,6 +361,34 @@ RHO_UP, RHO_DECAY = 1.2, 0.97  # on a rejected RKC step rho grows; on accepted s
 
 
 @njit(cache=True)
+def _accept(y, y5, k1, k7, t, po, extinct, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma, antigen, alg):
+    """Take an accepted step (state and first-stage derivative from ``y5``/``k7``), then apply
+    the discrete extinction of a pathogen below one infectious unit (re-evaluating the
+    derivative). Returns the number of extra right-hand-side evaluations."""
+    for i in range(y.shape[0]):
+        y[i] = y5[i]
+        k1[i] = k7[i]
+    extra = 0
+    for p in range(path_tab.shape[0]):
+        v = y[po + p * NP + PV]
+        if v < extinct and v != 0.0 and path_tab[p, PT_REACT] == 0.0:
+            y[po + p * NP + PV] = 0.0
+            rhs(y, k1, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma, antigen, alg)
+            extra += 1
+    return extra
+
+
+@njit(cache=True)
+def _record(y, t, isample, sample_t, rec_vars, out):
+    """Copy the recorded variables into every sample time reached by ``t``; returns the next sample index."""
+    while isample < sample_t.shape[0] and sample_t[isample] <= t + 1e-9:
+        for j in range(rec_vars.shape[0]):
+            out[isample, j] = y[rec_vars[j]]
+        isample += 1
+    return isample
+
+
+@njit(cache=True)
 def _holds(y, k, G, pred_tab, cond_start, cond_count, npos_thr):
     """Whether clinical condition ``k`` (a conjunction of predicates) holds at state ``y``."""
     so = G * NG
@@ -593,20 +621,11 @@ def _integrate_one(y, par, grp_tab, site_tab, path_tab, help_link, pg, px,
                     _conditions_step(y, k1, y5, k7, t, tn, yt, G, pred_tab, cond_start, cond_count, cond_dur, cond_run,
                                      cond_first, npos_thr)
                     t = tn
-                    for i in range(n):
-                        y[i] = y5[i]
-                        k1[i] = k7[i]
                     nsteps += 1
                     nrkc += 1
-                    for p in range(P):
-                        if y[po + p * NP + PV] < extinct and y[po + p * NP + PV] != 0.0 and path_tab[p, PT_REACT] == 0.0:
-                            y[po + p * NP + PV] = 0.0
-                            rhs(y, k1, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma, antigen, alg)
-                            nevals += 1
-                    while isample < ns and sample_t[isample] <= t + 1e-9:
-                        for j in range(rec_vars.shape[0]):
-                            out[isample, j] = y[rec_vars[j]]
-                        isample += 1
+                    nevals += _accept(y, y5, k1, k7, t, po, extinct, par, grp_tab, site_tab, path_tab, help_link, pg, px,
+                                      diet, sigma, antigen, alg)
+                    isample = _record(y, t, isample, sample_t, rec_vars, out)
                     hn = hh * min(10.0, max(0.1, 0.8 * (1.0 / max(err, 1e-10)) ** (1.0 / 3.0)))
                     h = max(h, hn) if last else hn
                     rho = max(rho0, rho * RHO_DECAY)
@@ -649,20 +668,10 @@ def _integrate_one(y, par, grp_tab, site_tab, path_tab, help_link, pg, px,
                 _conditions_step(y, k1, y5, k7, t, tn, k2, G, pred_tab, cond_start, cond_count, cond_dur, cond_run,
                                  cond_first, npos_thr)
                 t = tn
-                for i in range(n):
-                    y[i] = y5[i]
-                    k1[i] = k7[i]
                 nsteps += 1
-                # extinction of a pathogen below one infectious unit (a discrete event)
-                for p in range(P):
-                    if y[po + p * NP + PV] < extinct and y[po + p * NP + PV] != 0.0 and path_tab[p, PT_REACT] == 0.0:
-                        y[po + p * NP + PV] = 0.0
-                        rhs(y, k1, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma, antigen, alg)
-                        nevals += 1
-                while isample < ns and sample_t[isample] <= t + 1e-9:
-                    for j in range(rec_vars.shape[0]):
-                        out[isample, j] = y[rec_vars[j]]
-                    isample += 1
+                nevals += _accept(y, y5, k1, k7, t, po, extinct, par, grp_tab, site_tab, path_tab, help_link, pg, px,
+                                  diet, sigma, antigen, alg)
+                isample = _record(y, t, isample, sample_t, rec_vars, out)
                 fac = 0.9 * (1.0 / max(err, 1e-10)) ** 0.2
                 capped = h >= hmax  # the step was set by hmax, not by stability or accuracy
                 if not last:
