@@ -31,7 +31,7 @@ MOLECULES = {DQ25, DQ8, DQ62, DQ75, DQ22}
 
 TARGET_CV_AUC = 0.75
 """Target CV AUC (binders at IC50 < 500 nM) set in the task brief for each fitted allele."""
-DOCUMENTED_SHORTFALLS = {"DQ8": 0.7419}
+DOCUMENTED_SHORTFALLS = {}
 """Fitted alleles whose shared-9-mer CV AUC misses TARGET_CV_AUC, with the value recorded in the
 provenance file and reported in docs/dq_models.md. Changing the fit must update both."""
 
@@ -130,7 +130,9 @@ def test_dq8_prefers_glutamate_at_p9(matrices):
 def test_dq25_prefers_deamidated_glutamate_at_p6(matrices):
     """DQ2.5 P6: the TG2-deamidated Glu is "an important anchor residue" (Kim CY et al. PNAS
     2004;101:4175), so E must outweigh the native Q at P6; P4 E for DQ2 (Tollefsen S et al. JCI
-    2006) must beat the position mean."""
+    2006) must beat the position mean. Both residues carry the fit's weak DQ2.5 anchor prior
+    (docs/dq_models.md, Method step 5): P6 E holds without it (+0.100), P4 E does not (-0.004),
+    so the P4 check tests the prior, not the data."""
     w = matrix(matrices, DQ25)
     assert w.loc[6, "E"] > w.loc[6, "Q"]
     assert w.loc[4, "E"] > w.loc[4].mean()
