@@ -8,7 +8,7 @@ Dask workers (each a single-threaded process; the in-process run uses all cores 
 engine's ``prange``). Prints a JSON object; targets: 10^5 people birth->80 in < 10 min on 2 cores,
 2 workers >= 1.7x one worker.
 
-    python benchmarks/bench_cohort.py [--full] [--dask-n N] [--engine auto|module:function] [--out DIR]
+    python benchmarks/bench_cohort.py [--full] [--dask-n N] [--dask-only] [--engine auto|module:function] [--out DIR]
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ def main(argv=None) -> int:
     ap.add_argument("--chunk-size", type=int, default=5000)
     ap.add_argument("--dask-n", type=int, default=4000, help="people for the 1 vs 2 Dask worker comparison")
     ap.add_argument("--no-dask", action="store_true")
+    ap.add_argument("--dask-only", action="store_true", help="only the 1 vs 2 Dask worker comparison")
     ap.add_argument("--out", default=None, help="write the JSON result here too")
     args = ap.parse_args(argv)
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # lets --engine name the test double
@@ -63,27 +64,28 @@ def main(argv=None) -> int:
     try:
         # warm-up (JIT compilation or cache load, genotype caches) not counted
         run_cohort(tmp / "warm", RunConfig(n=200, seed=0, engine=args.engine, horizon_years=args.horizon), chunk_size=200)
-        # (1) per-person batch path (the reference for the cohort path's overhead)
-        pop = load_population("europe")
-        plan = CohortPlan(1000)
-        people, seeds = sample_families(pop, plan, 1, 0, plan.n_families, args.horizon)
-        t0 = time.perf_counter()
-        simulate_people(people, seeds, args.horizon, args.engine)
-        batch_rate = len(people) / (time.perf_counter() - t0)
-        result["batch_path_people_per_s"] = batch_rate
-        print(f"batch path: {batch_rate:,.1f} people/s", file=sys.stderr)
-        # (2) cohort path, scaling
-        for n in sizes:
+        if not args.dask_only:
+            # (1) per-person batch path (the reference for the cohort path's overhead)
+            pop = load_population("europe")
+            plan = CohortPlan(1000)
+            people, seeds = sample_families(pop, plan, 1, 0, plan.n_families, args.horizon)
             t0 = time.perf_counter()
-            run_cohort(tmp / f"n{n}", RunConfig(n=n, seed=1, engine=args.engine, horizon_years=args.horizon),
-                       chunk_size=args.chunk_size)
-            secs = time.perf_counter() - t0
-            result["runs"].append({"n": n, "workers": 1, "seconds": secs, "people_per_s": n / secs,
-                                   "ratio_to_batch_path": (n / secs) / batch_rate})
-            print(f"n={n}: {secs:.1f} s ({n / secs:,.1f} people/s)", file=sys.stderr)
-        rates = [r["people_per_s"] for r in result["runs"]]
-        result["linear_scaling_rate_ratio_largest_vs_smallest"] = rates[-1] / rates[0]
-        result["minutes_1e5" if args.full else "projected_minutes_1e5"] = 1e5 / rates[-1] / 60
+            simulate_people(people, seeds, args.horizon, args.engine)
+            batch_rate = len(people) / (time.perf_counter() - t0)
+            result["batch_path_people_per_s"] = batch_rate
+            print(f"batch path: {batch_rate:,.1f} people/s", file=sys.stderr)
+            # (2) cohort path, scaling
+            for n in sizes:
+                t0 = time.perf_counter()
+                run_cohort(tmp / f"n{n}", RunConfig(n=n, seed=1, engine=args.engine, horizon_years=args.horizon),
+                           chunk_size=args.chunk_size)
+                secs = time.perf_counter() - t0
+                result["runs"].append({"n": n, "workers": 1, "seconds": secs, "people_per_s": n / secs,
+                                       "ratio_to_batch_path": (n / secs) / batch_rate})
+                print(f"n={n}: {secs:.1f} s ({n / secs:,.1f} people/s)", file=sys.stderr)
+            rates = [r["people_per_s"] for r in result["runs"]]
+            result["linear_scaling_rate_ratio_largest_vs_smallest"] = rates[-1] / rates[0]
+            result["minutes_1e5" if args.full else "projected_minutes_1e5"] = 1e5 / rates[-1] / 60
         # (3) 1 vs 2 Dask workers (single-threaded processes), same people
         if not args.no_dask:
             try:
@@ -92,7 +94,7 @@ def main(argv=None) -> int:
                 result["dask"] = "dask.distributed not installed (pip install 'autoimmunity[dask]')"
             else:
                 n = args.dask_n
-                chunk = max(n // 8, 100)
+                chunk = max(n // 16, 100)  # 16 chunks: the two workers finish within a chunk of each other
                 times = {w: _dask_run(run_cohort, tmp / f"w{w}", RunConfig(n=n, seed=2, engine=args.engine,
                                                                            horizon_years=args.horizon), w, chunk)
                          for w in (1, 2)}

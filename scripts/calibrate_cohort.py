@@ -13,6 +13,11 @@ the parameters within their bounds. The result (parameters, loss, the full calib
 config, package version) is written to validation/calibration_result.json.
 
     python scripts/calibrate_cohort.py --n 20000 --seed 1 --maxiter 40 [--workers 2]
+    python scripts/calibrate_cohort.py --n 20000 --evaluate-only   # the table at the current defaults
+
+``--evaluate-only`` runs one cohort at the package's current parameter values and writes the
+same result file (with ``"mode": "evaluation"`` and no fitted parameters): the side-by-side
+table of every target, hits and misses, without a fit.
 """
 
 from __future__ import annotations
@@ -57,6 +62,9 @@ def main(argv=None) -> int:
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--engine", default="auto")
     ap.add_argument("--horizon", type=float, default=80.0)
+    ap.add_argument("--evaluate-only", action="store_true", help="one cohort at the current defaults, no fit")
+    ap.add_argument("--run-dir", default=None,
+                    help="with --evaluate-only: keep the cohort here (rerunning resumes it; `autoimmunity cohort summary` reads it)")
     ap.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "validation" / "calibration_result.json"))
     args = ap.parse_args(argv)
 
@@ -75,11 +83,17 @@ def main(argv=None) -> int:
     def evaluate(x):
         x = np.clip(x, lo, hi)
         params = {p: float(10 ** v) for p, v in zip(names, x)}
-        with tempfile.TemporaryDirectory() as tmp:
-            cfg = RunConfig(n=args.n, seed=args.seed, twins=args.twins, horizon_years=args.horizon,
-                            engine=args.engine, parameters=tuple(sorted(params.items())))
-            run_cohort(tmp, cfg, chunk_size=max(args.n // 8, 500), workers=args.workers)
-            summary = summarize(load_cohort(tmp))
+        if args.evaluate_only:  # exactly the package's values (10**log10(v) may differ in the last bit)
+            params = {p: float(PARAMETERS[IDX[p]].value) for p in names}
+        cfg = RunConfig(n=args.n, seed=args.seed, twins=args.twins, horizon_years=args.horizon,
+                        engine=args.engine, parameters=tuple(sorted(params.items())))
+        if args.run_dir and args.evaluate_only:
+            run_cohort(args.run_dir, cfg, chunk_size=max(args.n // 8, 500), workers=args.workers)
+            summary = summarize(load_cohort(args.run_dir))
+        else:
+            with tempfile.TemporaryDirectory() as tmp:
+                run_cohort(tmp, cfg, chunk_size=max(args.n // 8, 500), workers=args.workers)
+                summary = summarize(load_cohort(tmp))
         loss, rows = loss_of(summary)
         history.append({"parameters": params, "loss": loss})
         print(f"[{len(history)}] loss={loss:.4f} {params}", file=sys.stderr)
@@ -87,12 +101,16 @@ def main(argv=None) -> int:
         return loss
 
     t0 = time.perf_counter()
-    minimize(evaluate, x0, method="Nelder-Mead", options={"maxiter": args.maxiter, "xatol": 0.02, "fatol": 1e-3})
+    if args.evaluate_only:
+        evaluate(x0)
+    else:
+        minimize(evaluate, x0, method="Nelder-Mead", options={"maxiter": args.maxiter, "xatol": 0.02, "fatol": 1e-3})
     loss, params, summary = evaluate.best
     result = {
         "package_version": __version__,
+        "mode": "evaluation" if args.evaluate_only else "fit",
         "config": vars(args),
-        "fitted_parameters": params,
+        "fitted_parameters": None if args.evaluate_only else params,
         "start_parameters": {p: PARAMETERS[IDX[p]].value for p in names},
         "bounds": {p: [a, b] for p, a, b in FITTED},
         "loss": loss,
