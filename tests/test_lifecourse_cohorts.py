@@ -74,12 +74,12 @@ def test_foxp3_null_early_enteropathy(foxp3_null_cohort):
     assert np.median(ent[np.isfinite(ent)]) < 1.0  # first year of life
 
 
-@pytest.mark.xfail(strict=True, reason="issue 4 open: no islet autoimmunity emerges in FOXP3 null people (0% by 5 y): "
-                   "islet-specific clones meet islet antigen only at the islets' low tonic danger and become anergic; "
-                   "the model lacks what breaks anergy without Tregs (IL-2-driven anergy reversal, systemic inflammation)")
 def test_foxp3_null_early_diabetes(foxp3_null_cohort):
     """IPEX: type 1 diabetes in the first years of life in most patients (Bennett 2001;
-    Bacchetta 2018: ~70%)."""
+    Bacchetta 2018: ~70%). Here it emerges from the enteropathy: without Tregs the gut makes
+    IFN-gamma/TNF at levels no healthy person reaches, the circulating share
+    (``ifng_systemic_fraction``, the same for everyone) raises islet danger and bystander
+    beta-cell death, and the released islet antigen is then met with costimulation."""
     m, res = foxp3_null_cohort
     assert np.mean(onset(m, res, "t1d") < 5.0) >= 0.5
 

@@ -63,7 +63,7 @@ N_GT = 6
 #: numba freezes the I_* indices below into its on-disk cache, which is keyed on this file
 #: only; a reordered ``_parameters.py`` would silently feed the cached kernels the wrong
 #: values. Changing the layout therefore requires updating this constant (and so this file).
-_PARAMETER_LAYOUT = "9843630f0715f63c"
+_PARAMETER_LAYOUT = "a1b4c4ff3872ff17"
 if hashlib.sha256(",".join(IDX).encode()).hexdigest()[:16] != _PARAMETER_LAYOUT:
     raise RuntimeError(
         "immune/_parameters.py changed its parameter layout: update _PARAMETER_LAYOUT in immune/_kernel.py "
@@ -111,6 +111,7 @@ I_IL17OTHER = IDX["il17_fraction_other"]
 I_KILLMAX = IDX["kill_max"]
 I_BYST = IDX["bystander_kill"]
 I_BYSTHALF = IDX["bystander_half"]
+I_IFNSYS = IDX["ifng_systemic_fraction"]
 I_BREC = IDX["b_recruit"]
 I_BPROL = IDX["b_prolif"]
 I_BDEATH = IDX["b_death"]
@@ -173,6 +174,10 @@ def algebraic(y, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigm
             m = par[I_DEAM0] + (par[I_DEAM1] - par[I_DEAM0]) * infl / (1.0 + infl)
             pres = pres + m * (pg[g, PG_PRES_MOD] - pres)
         sigma[g] = pres * a / (1.0 + a)
+    # IFN-gamma/TNF made at all sites together (a share circulates to every site)
+    ifng_total = 0.0
+    for g in range(G):
+        ifng_total += par[I_IFNEFF] * max(y[g * NG + VE], 0.0) * sigma[g]
     # per-site sums
     for s in range(S):
         treg_sig = 0.0
@@ -199,10 +204,11 @@ def algebraic(y, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigm
         tgfb = (par[I_TGFGUT] if gut > 0.0 else par[I_TGFOTHER]) + par[I_TGFTREG] * treg_sig
         f17 = par[I_IL17GUT] if gut > 0.0 else par[I_IL17OTHER]
         kh = site_tab[s, ST_KILLHALF]
+        ifng_x = ifng + par[I_IFNSYS] * max(ifng_total - ifng, 0.0)  # plus the circulating share of other sites'
         kill = site_tab[s, ST_SENS] * (
-            par[I_KILLMAX] * self_eff / (kh + self_eff) + par[I_BYST] * ifng / (par[I_BYSTHALF] + ifng)
+            par[I_KILLMAX] * self_eff / (kh + self_eff) + par[I_BYST] * ifng_x / (par[I_BYSTHALF] + ifng_x)
         )
-        danger = site_tab[s, ST_DANGER0] + par[I_DANGERDMG] * max(y[so + s * NS + SD], 0.0) + par[I_DANGERIFN] * ifng
+        danger = site_tab[s, ST_DANGER0] + par[I_DANGERDMG] * max(y[so + s * NS + SD], 0.0) + par[I_DANGERIFN] * ifng_x
         for p in range(P):
             if int(path_tab[p, PT_SITE]) == s:
                 V = max(y[po + p * NP + PV], 0.0)

@@ -148,6 +148,9 @@ PARAMETERS: tuple[Parameter, ...] = (
     _P("bystander_kill", 0.03, "1/day per IFN-gamma unit", "inflammatory (IFN-gamma/TNF, IEL) bystander killing of target tissue",
        "calibrated: villous atrophy in celiac"),
     _P("bystander_half", 100.0, "IFN-gamma units", "IFN-gamma level giving half-maximal bystander killing", "assumption"),
+    _P("ifng_systemic_fraction", 0.003, "fraction",
+       "share of the IFN-gamma/TNF made at every other site that circulates and acts at a site (danger, bystander killing)",
+       "assumption: plasma levels of IFN-gamma/TNF are orders of magnitude below those in inflamed tissue; calibrated (0.001-0.01 tried): FOXP3-null (IPEX) diabetes in the first year (Bennett 2001; Bacchetta 2018) with the healthy, DR3/DR4 and DQ6.2 cohorts unchanged (Calibration record)"),
     # ---------------- B cells, antibodies ----------------
     _P("b_recruit", 0.3, "1/day", "maximal naive B-cell recruitment with antigen and T help", "assumption"),
     _P("b_prolif", 1.0, "1/day", "maximal activated (germinal-centre) B proliferation with help", "assumption: GC B cells divide every ~12-16 h"),
