@@ -94,7 +94,7 @@ def main(argv=None) -> int:
                 result["dask"] = "dask.distributed not installed (pip install 'autoimmunity[dask]')"
             else:
                 n = args.dask_n
-                chunk = max(n // 16, 100)  # 16 chunks: the two workers finish within a chunk of each other
+                chunk = max(n // 32, 100)  # 32 chunks: the two workers finish within a small chunk of each other
                 times = {w: _dask_run(run_cohort, tmp / f"w{w}", RunConfig(n=n, seed=2, engine=args.engine,
                                                                            horizon_years=args.horizon), w, chunk)
                          for w in (1, 2)}
