@@ -150,6 +150,18 @@ def test_enterovirus_rate_matches_source(pop, unrelated):
     assert (unrelated["enterovirus_infections"] == [len(a) for a in unrelated["enterovirus_ages"]]).all()
 
 
+def test_enterovirus_b_share_matches_source(pop, unrelated):
+    """41% of enterovirus infections are with species B (Witso E et al., J Clin Microbiol
+    2006;44:4095: HEV-B 4.8% of stools vs HEV-A 6.8% and HEV-C 0.2% in healthy Norwegian
+    infants); the species-B infections are a subset of all infections."""
+    total = unrelated["enterovirus_infections"].sum()
+    b = unrelated["enterovirus_b_infections"].sum()
+    assert abs(b / total - 0.41) < 4 * np.sqrt(0.41 * 0.59 / total)
+    for all_ages, b_ages in zip(unrelated["enterovirus_ages"], unrelated["enterovirus_b_ages"]):
+        assert set(np.asarray(b_ages).tolist()) <= set(np.asarray(all_ages).tolist())
+    assert (unrelated["enterovirus_b_infections"] == [len(a) for a in unrelated["enterovirus_b_ages"]]).all()
+
+
 def test_gluten_streams(pop, unrelated):
     assert np.median(unrelated["gluten_intro_age"]) == pytest.approx(22 / 52.14, rel=0.03)
     adult = unrelated.groupby("sex")["gluten_g_per_day"].mean()
@@ -172,11 +184,27 @@ def test_twins_share_early_environment(families):
         assert lo < r < hi, (relation, r)
 
 
+def test_twins_share_enterovirus_infections_and_their_species(families):
+    """Co-twins share part of their childhood enterovirus infections (the shipped shared
+    fraction): a shared infection happens at the same age in both, with the same species."""
+    df, _ = families
+    twins = df[df["relation"] == "mz_twin"].sort_values("person_id")
+    shared = same_species = 0
+    for (_, a), (_, b) in zip(twins.iloc[0::2].iterrows(), twins.iloc[1::2].iterrows()):
+        common = set(np.asarray(a["enterovirus_ages"]).tolist()) & set(np.asarray(b["enterovirus_ages"]).tolist())
+        ba = set(np.asarray(a["enterovirus_b_ages"]).tolist())
+        bb = set(np.asarray(b["enterovirus_b_ages"]).tolist())
+        shared += len(common)
+        same_species += sum((age in ba) == (age in bb) for age in common)
+    assert shared > 0
+    assert same_species == shared
+
+
 def test_same_seed_same_people_any_range(pop):
     plan = CohortPlan(50, 5, 5, 5)
     whole, _ = sample_families(pop, plan, 9, 0, plan.n_families, 80.0)
     parts = [sample_families(pop, plan, 9, a, b, 80.0)[0] for a, b in plan.chunks(7)]
     joined = pd.concat(parts, ignore_index=True)
-    pd.testing.assert_frame_equal(whole.drop(columns=["enterovirus_ages"]), joined.drop(columns=["enterovirus_ages"]))
+    pd.testing.assert_frame_equal(whole.drop(columns=["enterovirus_ages", "enterovirus_b_ages"]), joined.drop(columns=["enterovirus_ages", "enterovirus_b_ages"]))
     other, _ = sample_families(pop, plan, 10, 0, plan.n_families, 80.0)
     assert not whole["engine_seed"].equals(other["engine_seed"])

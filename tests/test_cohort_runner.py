@@ -29,7 +29,7 @@ def _config(**kw):
 
 
 def _people(path) -> pd.DataFrame:
-    return load_cohort(path).drop(columns=["enterovirus_ages"]).reset_index(drop=True)
+    return load_cohort(path).drop(columns=["enterovirus_ages", "enterovirus_b_ages"]).reset_index(drop=True)
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,8 @@ Contract (everything else in :mod:`autoimmunity.cohort` depends only on this)::
   :func:`autoimmunity.cohort._families.sample_families` (genotype: ``sex``,
   ``hla_drb1_1/2``, ``hla_dq_1/2`` (cis DQ ``DQA1*..-DQB1*..``), non-HLA allele counts
   ``ptpn22_620w, ctla4_ct60_g, il2ra_rs2104286_t, ins_vntr_class1, aire_lof, foxp3_lof``;
-  exposures: ``ebv_age`` (years, NaN = none), ``enterovirus_ages`` (list of years),
+  exposures: ``ebv_age`` (years, NaN = none), ``enterovirus_b_ages`` (list of years: the
+  infections with an enterovirus B species, the islet-tropic species),
   ``gluten_intro_age``, ``gluten_factor``). :func:`exposure_schedule` turns the exposures
   into the engine's (day, pathogen, inoculum) / (day, diet, g/day) events.
 * ``seeds`` -- uint64, one per person: the person's own random stream (e.g. its T-cell
@@ -111,8 +112,9 @@ def exposure_schedule(
     """Per-person exposure events in the engine's units (days):
     ``{"infections": [(day, pathogen, inoculum)], "diet": [(day, diet, g/day)]}``.
 
-    Each enterovirus infection is an inoculation of ``enterovirus`` (Coxsackievirus B4 stands
-    for the enterovirus B species); EBV is one inoculation at ``ebv_age``; gluten intake is
+    Each infection with an enterovirus B species (``enterovirus_b_ages``) is an inoculation of
+    ``enterovirus`` (Coxsackievirus B4 stands for the islet-tropic species B; species A and C
+    infections are not simulated); EBV is one inoculation at ``ebv_age``; gluten intake is
     piecewise constant, changing at introduction and then every ``diet_step_years`` (the mean
     of the sourced intake curve over each step, times the person factor).
     """
@@ -138,7 +140,7 @@ def exposure_schedule(
         inf = []
         if np.isfinite(row.ebv_age) and row.ebv_age <= horizon_years:
             inf.append((row.ebv_age * DAYS_PER_YEAR, ebv, inoculum.get(ebv)))
-        for age in row.enterovirus_ages:
+        for age in row.enterovirus_b_ages:
             if age <= horizon_years:
                 inf.append((float(age) * DAYS_PER_YEAR, enterovirus, inoculum.get(enterovirus)))
         starts = np.arange(row.gluten_intro_age, horizon_years, diet_step_years)

@@ -85,29 +85,45 @@ def enterovirus_event_ages(
     rho: np.ndarray,
     shared_until: float,
     horizon: float,
-) -> list[np.ndarray]:
+    species_own: np.ndarray | None = None,
+    species_shared: np.ndarray | None = None,
+) -> list[np.ndarray] | tuple[list[np.ndarray], list[np.ndarray]]:
     """Infection ages (sorted, <= horizon) per person.
 
     ``u_own`` and ``u_shared`` are (n, K) uniforms (the person's own stream and the family's
     shared stream); ``rho`` (n,) the shared fraction before ``shared_until``. The process is
     truncated at K events per stream (the caller chooses K so that this has negligible
     probability; see :data:`autoimmunity.cohort._families.EV_SLOTS`).
+
+    With ``species_own``/``species_shared`` ((n, K) uniforms, one per event slot of each stream)
+    also returns, per person, which infections are with an enterovirus B species (event k of a
+    stream is species B when its uniform is below the sourced ``species_b_share``); a shared
+    infection has the same species in every family member.
     """
     grid = np.linspace(0.0, horizon, int(horizon * 4) + 2)
     cum = enterovirus_cumhazard(pop, grid)
     cum_sh_base = enterovirus_cumhazard(pop, np.minimum(grid, shared_until))
-    out = []
+    out, species = [], []
     e_own = np.cumsum(-np.log1p(-np.asarray(u_own)), axis=1)
     e_sh = np.cumsum(-np.log1p(-np.asarray(u_shared)), axis=1)
+    q = pop.exposure_value("enterovirus", "species_b_share") if species_own is not None else 0.0
     for i in range(e_own.shape[0]):
         r = float(rho[i])
         own_cum = cum - r * cum_sh_base
         ev = _invert(own_cum, grid, e_own[i])
+        if species_own is not None:
+            sp = np.asarray(species_own[i][: len(ev)]) < q
         if r > 0.0:
-            ev = np.concatenate([ev, _invert(r * cum_sh_base, grid, e_sh[i])])
-            ev.sort()
+            sh = _invert(r * cum_sh_base, grid, e_sh[i])
+            ev = np.concatenate([ev, sh])
+            order = np.argsort(ev, kind="stable")
+            ev = ev[order]
+            if species_own is not None:
+                sp = np.concatenate([sp, np.asarray(species_shared[i][: len(sh)]) < q])[order]
         out.append(ev)
-    return out
+        if species_own is not None:
+            species.append(sp)
+    return (out, species) if species_own is not None else out
 
 
 def _invert(cum: np.ndarray, grid: np.ndarray, targets: np.ndarray) -> np.ndarray:

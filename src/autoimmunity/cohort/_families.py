@@ -34,8 +34,10 @@ _KIND_UNRELATED, _KIND_MZ, _KIND_DZ, _KIND_SIB = range(4)
 
 #: uniforms per row of a family's block
 BLOCK = 128
-#: first slot and number of slots of the enterovirus exponential streams in each row
-EV_START, EV_SLOTS = 32, 96
+#: first slot and number of slots of the enterovirus exponential streams in each row, and the
+#: first slot of the per-event species uniforms (one per stream slot)
+EV_START, EV_SLOTS = 32, 48
+EV_SPECIES_START = EV_START + EV_SLOTS
 _GENES = tuple(NONHLA_COLUMNS)
 
 
@@ -186,11 +188,16 @@ def sample_families(
     z = ex.correlated_normal(z_sh, z_own, rho[:, None])
     ebv = ex.ebv_age_from_quantile(pop, ex.normal_to_uniform(z[:, 0]))
     out["ebv_age"] = np.where(ebv <= horizon, ebv, np.nan)
-    ev = ex.enterovirus_event_ages(
-        pop, rows[:, EV_START:], shared[fam_idx][:, EV_START:], rho, shared_until, horizon
+    ev_slots = slice(EV_START, EV_START + EV_SLOTS)
+    sp_slots = slice(EV_SPECIES_START, EV_SPECIES_START + EV_SLOTS)
+    ev, species_b = ex.enterovirus_event_ages(
+        pop, rows[:, ev_slots], shared[fam_idx][:, ev_slots], rho, shared_until, horizon,
+        species_own=rows[:, sp_slots], species_shared=shared[fam_idx][:, sp_slots],
     )
     out["enterovirus_infections"] = np.array([len(e) for e in ev], dtype=np.int32)
     out["enterovirus_ages"] = [e.astype(np.float32) for e in ev]
+    out["enterovirus_b_infections"] = np.array([int(b.sum()) for b in species_b], dtype=np.int32)
+    out["enterovirus_b_ages"] = [e[b].astype(np.float32) for e, b in zip(ev, species_b)]
     out["gluten_intro_age"] = ex.gluten_intro_age(pop, z[:, 1])
     out["gluten_factor"] = ex.gluten_person_factor(pop, z[:, 2])
     table = pd.DataFrame(out)

@@ -97,12 +97,16 @@ def simulate_chunk(config: RunConfig, fa: int, fb: int) -> pd.DataFrame:
     return table
 
 
+#: per-person list columns (ages of repeated events), stored as Parquet lists of float32
+LIST_COLUMNS = ("enterovirus_ages", "enterovirus_b_ages")
+
+
 def _to_arrow(table: pd.DataFrame):
     import pyarrow as pa
 
     fields = []
     for col in table.columns:
-        if col == "enterovirus_ages":
+        if col in LIST_COLUMNS:
             fields.append(pa.field(col, pa.list_(pa.float32())))
         elif table[col].dtype == object or str(table[col].dtype) in ("str", "string"):
             fields.append(pa.field(col, pa.string()))
@@ -112,7 +116,7 @@ def _to_arrow(table: pd.DataFrame):
     arrays = []
     for f in fields:
         col = table[f.name]
-        if f.name == "enterovirus_ages":
+        if f.name in LIST_COLUMNS:
             arrays.append(pa.array([np.asarray(v, dtype=np.float32) for v in col], type=f.type))
         elif pa.types.is_string(f.type):
             arrays.append(pa.array(col.astype(object).tolist(), type=f.type))
