@@ -31,7 +31,7 @@ __all__ = [
     "ebv_curve",
     "ebv_age_from_quantile",
     "enterovirus_cumhazard",
-    "enterovirus_event_ages",
+    "enterovirus_events",
     "gluten_intro_age",
     "gluten_person_factor",
     "gluten_mean_intake",
@@ -78,27 +78,27 @@ def enterovirus_cumhazard(pop: PopulationData, ages: np.ndarray) -> np.ndarray:
     return np.sum(rate * np.clip(np.minimum(a, hi) - lo, 0.0, None), axis=-1)
 
 
-def enterovirus_event_ages(
+def enterovirus_events(
     pop: PopulationData,
     u_own: np.ndarray,
     u_shared: np.ndarray,
+    species_own: np.ndarray,
+    species_shared: np.ndarray,
     rho: np.ndarray,
     shared_until: float,
     horizon: float,
-    species_own: np.ndarray | None = None,
-    species_shared: np.ndarray | None = None,
-) -> list[np.ndarray] | tuple[list[np.ndarray], list[np.ndarray]]:
-    """Infection ages (sorted, <= horizon) per person.
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Per person: infection ages (sorted, <= horizon) and which of them are with an
+    enterovirus B species.
 
     ``u_own`` and ``u_shared`` are (n, K) uniforms (the person's own stream and the family's
     shared stream); ``rho`` (n,) the shared fraction before ``shared_until``. The process is
     truncated at K events per stream (the caller chooses K so that this has negligible
     probability; see :data:`autoimmunity.cohort._families.EV_SLOTS`).
 
-    With ``species_own``/``species_shared`` ((n, K) uniforms, one per event slot of each stream)
-    also returns, per person, which infections are with an enterovirus B species (event k of a
-    stream is species B when its uniform is below the sourced ``species_b_share``); a shared
-    infection has the same species in every family member.
+    ``species_own``/``species_shared`` are (n, K) uniforms, one per event slot of each stream:
+    event k of a stream is species B when its uniform is below the sourced ``species_b_share``,
+    so a shared infection has the same species in every family member.
     """
     grid = np.linspace(0.0, horizon, int(horizon * 4) + 2)
     cum = enterovirus_cumhazard(pop, grid)
@@ -106,24 +106,20 @@ def enterovirus_event_ages(
     out, species = [], []
     e_own = np.cumsum(-np.log1p(-np.asarray(u_own)), axis=1)
     e_sh = np.cumsum(-np.log1p(-np.asarray(u_shared)), axis=1)
-    q = pop.exposure_value("enterovirus", "species_b_share") if species_own is not None else 0.0
+    q = pop.exposure_value("enterovirus", "species_b_share")
     for i in range(e_own.shape[0]):
         r = float(rho[i])
         own_cum = cum - r * cum_sh_base
         ev = _invert(own_cum, grid, e_own[i])
-        if species_own is not None:
-            sp = np.asarray(species_own[i][: len(ev)]) < q
+        sp = np.asarray(species_own[i][: len(ev)]) < q
         if r > 0.0:
             sh = _invert(r * cum_sh_base, grid, e_sh[i])
-            ev = np.concatenate([ev, sh])
-            order = np.argsort(ev, kind="stable")
-            ev = ev[order]
-            if species_own is not None:
-                sp = np.concatenate([sp, np.asarray(species_shared[i][: len(sh)]) < q])[order]
+            order = np.argsort(np.concatenate([ev, sh]), kind="stable")
+            ev = np.concatenate([ev, sh])[order]
+            sp = np.concatenate([sp, np.asarray(species_shared[i][: len(sh)]) < q])[order]
         out.append(ev)
-        if species_own is not None:
-            species.append(sp)
-    return (out, species) if species_own is not None else out
+        species.append(sp)
+    return out, species
 
 
 def _invert(cum: np.ndarray, grid: np.ndarray, targets: np.ndarray) -> np.ndarray:

@@ -190,9 +190,9 @@ def sample_families(
     out["ebv_age"] = np.where(ebv <= horizon, ebv, np.nan)
     ev_slots = slice(EV_START, EV_START + EV_SLOTS)
     sp_slots = slice(EV_SPECIES_START, EV_SPECIES_START + EV_SLOTS)
-    ev, species_b = ex.enterovirus_event_ages(
-        pop, rows[:, ev_slots], shared[fam_idx][:, ev_slots], rho, shared_until, horizon,
-        species_own=rows[:, sp_slots], species_shared=shared[fam_idx][:, sp_slots],
+    ev, species_b = ex.enterovirus_events(
+        pop, rows[:, ev_slots], shared[fam_idx][:, ev_slots], rows[:, sp_slots], shared[fam_idx][:, sp_slots],
+        rho, shared_until, horizon,
     )
     out["enterovirus_infections"] = np.array([len(e) for e in ev], dtype=np.int32)
     out["enterovirus_ages"] = [e.astype(np.float32) for e in ev]
