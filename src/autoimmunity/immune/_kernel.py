@@ -395,6 +395,20 @@ def _record(y, t, isample, sample_t, rec_vars, out):
 
 
 @njit(cache=True)
+def _take_step(y, y5, k1, k7, t, tn, work, G, pred_tab, cond_start, cond_count, cond_dur, cond_run, cond_first,
+               npos_thr, po, extinct, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma, antigen, alg,
+               isample, sample_t, rec_vars, out):
+    """Everything an accepted step [t, tn] does, whichever method took it: condition onsets
+    located inside the step, state update with pathogen extinction, samples reached. Returns
+    (next sample index, extra right-hand-side evaluations)."""
+    _conditions_step(y, k1, y5, k7, t, tn, work, G, pred_tab, cond_start, cond_count, cond_dur, cond_run, cond_first,
+                     npos_thr)
+    extra = _accept(y, y5, k1, k7, tn, po, extinct, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma,
+                    antigen, alg)
+    return _record(y, tn, isample, sample_t, rec_vars, out), extra
+
+
+@njit(cache=True)
 def _holds(y, k, G, pred_tab, cond_start, cond_count, npos_thr):
     """Whether clinical condition ``k`` (a conjunction of predicates) holds at state ``y``."""
     so = G * NG
@@ -624,14 +638,14 @@ def _integrate_one(y, par, grp_tab, site_tab, path_tab, help_link, pg, px,
                 err = np.sqrt(err / n)
                 if err <= 1.0 or hh < 1e-9:
                     tn = tend if last else t + hh
-                    _conditions_step(y, k1, y5, k7, t, tn, yt, G, pred_tab, cond_start, cond_count, cond_dur, cond_run,
-                                     cond_first, npos_thr)
+                    isample, extra = _take_step(y, y5, k1, k7, t, tn, yt, G, pred_tab, cond_start, cond_count, cond_dur,
+                                                cond_run, cond_first, npos_thr, po, extinct, par, grp_tab, site_tab,
+                                                path_tab, help_link, pg, px, diet, sigma, antigen, alg, isample,
+                                                sample_t, rec_vars, out)
                     t = tn
                     nsteps += 1
                     nrkc += 1
-                    nevals += _accept(y, y5, k1, k7, t, po, extinct, par, grp_tab, site_tab, path_tab, help_link, pg, px,
-                                      diet, sigma, antigen, alg)
-                    isample = _record(y, t, isample, sample_t, rec_vars, out)
+                    nevals += extra
                     hn = hh * min(10.0, max(0.1, 0.8 * (1.0 / max(err, 1e-10)) ** (1.0 / 3.0)))
                     h = max(h, hn) if last else hn
                     rho = max(rho0, rho * RHO_DECAY)
@@ -671,13 +685,13 @@ def _integrate_one(y, par, grp_tab, site_tab, path_tab, help_link, pg, px,
             err = np.sqrt(err / n)
             if err <= 1.0 or hh < 1e-9:
                 tn = tend if last else t + hh
-                _conditions_step(y, k1, y5, k7, t, tn, k2, G, pred_tab, cond_start, cond_count, cond_dur, cond_run,
-                                 cond_first, npos_thr)
+                isample, extra = _take_step(y, y5, k1, k7, t, tn, k2, G, pred_tab, cond_start, cond_count, cond_dur,
+                                            cond_run, cond_first, npos_thr, po, extinct, par, grp_tab, site_tab,
+                                            path_tab, help_link, pg, px, diet, sigma, antigen, alg, isample,
+                                            sample_t, rec_vars, out)
                 t = tn
                 nsteps += 1
-                nevals += _accept(y, y5, k1, k7, t, po, extinct, par, grp_tab, site_tab, path_tab, help_link, pg, px,
-                                  diet, sigma, antigen, alg)
-                isample = _record(y, t, isample, sample_t, rec_vars, out)
+                nevals += extra
                 fac = 0.9 * (1.0 / max(err, 1e-10)) ** 0.2
                 capped = h >= hmax  # the step was set by hmax, not by stability or accuracy
                 if not last:
