@@ -271,7 +271,7 @@ def rhs(y, dy, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma,
         dy[o + VA] = rec * (1.0 - c) * (1.0 - frac_itreg) - par[I_ANERGLOSS] * A
         sat = sg / (par[I_SIGHALF] + sg) / (1.0 + max(E, 0.0) / par[I_ECAP])
         dy[o + VE] = rec * c + recall + par[I_PROLIF] * sat * f2 * E - (par[I_EDEATH] + par[I_MEMFORM]) * E
-        dy[o + VM] = par[I_MEMFORM] * E - par[I_MEMLOSS] * M - recall
+        dy[o + VM] = par[I_MEMFORM] * E - par[I_MEMLOSS] * M
         R0 = pg[g, PG_R0] * foxp3
         # Treg expansion saturates with the Tregs of this specificity (their own niche),
         # not with the conventional effectors they are meant to control

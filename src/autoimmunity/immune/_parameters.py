@@ -60,8 +60,11 @@ PARAMETERS: tuple[Parameter, ...] = (
        "assumption: division 0.001/day (tsv:tcell.memory_cd8.yfv_division_rate_plateau) nearly balanced by death; "
        "net half-life ~6 y, consistent with doubling >450 d (tsv:tcell.memory_cd8.yfv_doubling_time)"),
     _P("memory_recall", 1.0, "1/day",
-       "maximal rate at which memory cells re-enter the effector pool on antigen with costimulation",
-       "assumption: memory cells divide without the naive 3-day delay (Kaech & Ahmed review); 1/day"),
+       "maximal rate at which memory cells give rise to effectors on antigen with costimulation (proliferative: "
+       "the recalled cell's progeny join the effectors, the memory pool is not consumed)",
+       "assumption: memory cells divide without the naive 3-day delay (Kaech & Ahmed review); 1/day. Memory pools "
+       "grow, not shrink, with each restimulation (Masopust D et al., J Immunol 2006;177:831), so recall does not "
+       "deplete them"),
     _P("anergic_loss", 0.0047, "1/day",
        "loss rate of anergic T cells",
        "assumption: same as memory CD4 loss (tsv:tcell.memory_cd4.loss_rate); no direct measurement"),
