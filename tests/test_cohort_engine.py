@@ -30,23 +30,27 @@ def test_real_engine_runs_and_is_identical_across_chunk_sizes(tmp_path):
     ages = a[outcome].to_numpy(dtype=float)
     assert np.all(np.isnan(ages) | ((ages >= 0) & (ages <= 20.0)))
     pd.testing.assert_frame_equal(
-        a.drop(columns=["enterovirus_ages", "enterovirus_b_ages"], errors="ignore").reset_index(drop=True),
-        b.drop(columns=["enterovirus_ages", "enterovirus_b_ages"], errors="ignore").reset_index(drop=True),
+        a.drop(columns=["enterovirus_ages", "enterovirus_b_ages", "enterovirus_islet_ages"], errors="ignore").reset_index(drop=True),
+        b.drop(columns=["enterovirus_ages", "enterovirus_b_ages", "enterovirus_islet_ages"], errors="ignore").reset_index(drop=True),
     )
 
 
 def test_cohort_tolerance_keeps_outcomes(monkeypatch):
-    """The cohort path's looser integrator tolerance (COHORT_RTOL/ATOL, docs/cohort.md
-    "Integrator tolerance") gives the same people the same events as the per-person default
-    (1e-6, 1e-9), at nearly the same ages."""
+    """The cohort path's looser integrator settings (COHORT_RTOL/ATOL/HMAX, docs/cohort.md
+    "Integrator tolerance") give the same people the same events as the per-person default
+    (1e-6, 1e-9, 30-day steps), at nearly the same ages. Every enterovirus B infection is
+    sent to the islets here (islet reach 1 instead of the calibrated share) so that 60
+    people have events to compare."""
     from autoimmunity.cohort import CohortPlan, load_population, sample_families
     from autoimmunity.cohort import _engine
 
     plan = CohortPlan(60)
-    people, seeds = sample_families(load_population("europe"), plan, 5, 0, plan.n_families, 60.0)
+    pop = load_population("europe").with_exposures([("enterovirus", "islet_reach_share", 1.0)])
+    people, seeds = sample_families(pop, plan, 5, 0, plan.n_families, 60.0)
     loose = _engine.lifecourse_engine(people, seeds, 60.0).to_numpy()
     monkeypatch.setattr(_engine, "COHORT_RTOL", 1e-6)
     monkeypatch.setattr(_engine, "COHORT_ATOL", 1e-9)
+    monkeypatch.setattr(_engine, "COHORT_HMAX", 30.0)
     tight = _engine.lifecourse_engine(people, seeds, 60.0).to_numpy()
     assert np.isfinite(tight).sum() >= 5  # events to compare
     np.testing.assert_array_equal(np.isfinite(loose), np.isfinite(tight))

@@ -162,6 +162,38 @@ def test_enterovirus_b_share_matches_source(pop, unrelated):
     assert (unrelated["enterovirus_b_infections"] == [len(a) for a in unrelated["enterovirus_b_ages"]]).all()
 
 
+def test_islet_reaching_infections_are_a_calibrated_share_of_species_b(pop, unrelated):
+    """A species B infection reaches the islets with the shipped, calibrated
+    ``islet_reach_share`` (scripts/calibrate_cohort.py, target T1D lifetime risk); the
+    islet-reaching infections are a subset of the species B infections."""
+    reach = pop.exposure_value("enterovirus", "islet_reach_share")
+    assert 0.0 < reach <= 1.0
+    b = unrelated["enterovirus_b_infections"].sum()
+    islet = unrelated["enterovirus_islet_infections"].sum()
+    assert abs(islet / b - reach) < 4 * np.sqrt(reach * (1 - reach) / b) + 1e-12
+    for b_ages, i_ages in zip(unrelated["enterovirus_b_ages"], unrelated["enterovirus_islet_ages"]):
+        assert set(np.asarray(i_ages).tolist()) <= set(np.asarray(b_ages).tolist())
+
+
+def test_exposure_override_moves_only_its_own_draws(pop):
+    """Overriding the islet reach share (calibration) changes which species B infections
+    reach the islets, and nothing else: the same seed gives the same people otherwise, and a
+    larger share adds islet infections without removing any (nested thresholds)."""
+    plan = CohortPlan(400, 0, 0, 0)
+    lo, _ = sample_families(pop.with_exposures([("enterovirus", "islet_reach_share", 0.2)]), plan, 5, 0, 400, 80.0)
+    hi, _ = sample_families(pop.with_exposures([("enterovirus", "islet_reach_share", 0.8)]), plan, 5, 0, 400, 80.0)
+    lists = ["enterovirus_ages", "enterovirus_b_ages", "enterovirus_islet_ages"]
+    pd.testing.assert_frame_equal(lo.drop(columns=lists + ["enterovirus_islet_infections"]),
+                                  hi.drop(columns=lists + ["enterovirus_islet_infections"]))
+    assert hi["enterovirus_islet_infections"].sum() > 2 * lo["enterovirus_islet_infections"].sum()
+    for a, b in zip(lo["enterovirus_islet_ages"], hi["enterovirus_islet_ages"]):
+        assert set(np.asarray(a).tolist()) <= set(np.asarray(b).tolist())
+    from autoimmunity._errors import InputError
+
+    with pytest.raises(InputError, match="exposures.*islet_reach_share"):
+        pop.with_exposures([("enterovirus", "no_such_share", 0.5)])
+
+
 def test_gluten_streams(pop, unrelated):
     assert np.median(unrelated["gluten_intro_age"]) == pytest.approx(22 / 52.14, rel=0.03)
     adult = unrelated.groupby("sex")["gluten_g_per_day"].mean()
@@ -205,6 +237,6 @@ def test_same_seed_same_people_any_range(pop):
     whole, _ = sample_families(pop, plan, 9, 0, plan.n_families, 80.0)
     parts = [sample_families(pop, plan, 9, a, b, 80.0)[0] for a, b in plan.chunks(7)]
     joined = pd.concat(parts, ignore_index=True)
-    pd.testing.assert_frame_equal(whole.drop(columns=["enterovirus_ages", "enterovirus_b_ages"]), joined.drop(columns=["enterovirus_ages", "enterovirus_b_ages"]))
+    pd.testing.assert_frame_equal(whole.drop(columns=["enterovirus_ages", "enterovirus_b_ages", "enterovirus_islet_ages"]), joined.drop(columns=["enterovirus_ages", "enterovirus_b_ages", "enterovirus_islet_ages"]))
     other, _ = sample_families(pop, plan, 10, 0, plan.n_families, 80.0)
     assert not whole["engine_seed"].equals(other["engine_seed"])

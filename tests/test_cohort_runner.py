@@ -29,7 +29,7 @@ def _config(**kw):
 
 
 def _people(path) -> pd.DataFrame:
-    return load_cohort(path).drop(columns=["enterovirus_ages", "enterovirus_b_ages"]).reset_index(drop=True)
+    return load_cohort(path).drop(columns=["enterovirus_ages", "enterovirus_b_ages", "enterovirus_islet_ages"]).reset_index(drop=True)
 
 
 @pytest.fixture(scope="module")
@@ -95,6 +95,21 @@ def test_resume_refuses_other_config(tmp_path):
         run_cohort(tmp_path, _config(seed=43), chunk_size=50)
     with pytest.raises(InputError):
         run_cohort(tmp_path, _config(), chunk_size=60)
+
+
+def test_exposure_overrides_recorded_and_applied(reference, tmp_path):
+    """A run with an exposure override (calibration) records it in the manifest, applies it
+    in every chunk, and is a different configuration for resuming."""
+    out, _ = reference
+    cfg = _config(exposures=(("enterovirus", "islet_reach_share", 0.05),))
+    manifest = run_cohort(tmp_path, cfg, chunk_size=50)
+    assert manifest["config"]["exposures"] == [["enterovirus", "islet_reach_share", 0.05]]
+    assert "exposures" not in read_manifest(out)["config"]  # shipped values: nothing recorded
+    low, ref = load_cohort(tmp_path), load_cohort(out)
+    assert (low["enterovirus_b_infections"] == ref["enterovirus_b_infections"]).all()
+    assert low["enterovirus_islet_infections"].sum() < 0.2 * low["enterovirus_b_infections"].sum()
+    with pytest.raises(InputError):
+        run_cohort(tmp_path, _config(exposures=(("enterovirus", "islet_reach_share", 0.06),)), chunk_size=50)
 
 
 def test_engine_output_checked(tmp_path):

@@ -1,7 +1,8 @@
 """Which integrator tolerance the cohort path can use (docs/cohort.md "Integrator tolerance").
 
 Runs the cohort engine (``autoimmunity.cohort._engine.lifecourse_engine``) on the same sampled
-European people at the reference tolerance (rtol 1e-6, atol 1e-9) and at each candidate, and
+European people at the reference tolerance (rtol 1e-6, atol 1e-9, longest step 30 days) and at
+each candidate (tolerances, longest step), and
 prints, per candidate: right-hand-side evaluations per life, whether the same people have the
 same events, and how many event ages move by more than 0.05 y.
 
@@ -17,7 +18,7 @@ import argparse
 import numpy as np
 
 
-def run(people, seeds, horizon, rtol, atol):
+def run(people, seeds, horizon, rtol, atol, hmax=30.0):
     """(event ages in years (people x events), mean RHS evaluations per person)."""
     from autoimmunity.cohort import _engine
     from autoimmunity.immune import _model
@@ -30,8 +31,8 @@ def run(people, seeds, horizon, rtol, atol):
         work.append(res.work[:, 0])
         return res
 
-    saved = _engine.COHORT_RTOL, _engine.COHORT_ATOL
-    _engine.COHORT_RTOL, _engine.COHORT_ATOL = rtol, atol
+    saved = _engine.COHORT_RTOL, _engine.COHORT_ATOL, _engine.COHORT_HMAX
+    _engine.COHORT_RTOL, _engine.COHORT_ATOL, _engine.COHORT_HMAX = rtol, atol, hmax
     try:
         import autoimmunity.immune as immune
 
@@ -39,7 +40,7 @@ def run(people, seeds, horizon, rtol, atol):
         ages = _engine.lifecourse_engine(people, seeds, horizon).to_numpy()
     finally:
         immune.simulate, _model.simulate = original, original
-        _engine.COHORT_RTOL, _engine.COHORT_ATOL = saved
+        _engine.COHORT_RTOL, _engine.COHORT_ATOL, _engine.COHORT_HMAX = saved
     return ages, float(np.concatenate(work).mean())
 
 
@@ -56,13 +57,13 @@ def main(argv=None) -> int:
     people, seeds = sample_families(load_population("europe"), plan, args.seed, 0, plan.n_families, args.horizon)
     ref, ref_work = run(people, seeds, args.horizon, 1e-6, 1e-9)
     events = np.isfinite(ref)
-    print(f"reference rtol 1e-6 atol 1e-9: {ref_work:,.0f} evaluations per life, {int(events.sum())} events")
-    for rtol, atol in [(1e-5, 1e-8), (1e-4, 1e-7), (1e-5, 1e-6)]:
-        ages, work = run(people, seeds, args.horizon, rtol, atol)
+    print(f"reference rtol 1e-6 atol 1e-9 hmax 30 d: {ref_work:,.0f} evaluations per life, {int(events.sum())} events")
+    for rtol, atol, hmax in [(1e-5, 1e-8, 30.0), (1e-5, 1e-8, 365.0), (1e-4, 1e-7, 30.0), (1e-5, 1e-6, 30.0)]:
+        ages, work = run(people, seeds, args.horizon, rtol, atol, hmax)
         same = bool((np.isfinite(ages) == events).all())
         both = events & np.isfinite(ages)
         moved = np.abs(ages[both] - ref[both])
-        print(f"rtol {rtol:g} atol {atol:g}: {work:,.0f} evaluations per life ({ref_work / work:.2f}x fewer); "
+        print(f"rtol {rtol:g} atol {atol:g} hmax {hmax:g} d: {work:,.0f} evaluations per life ({ref_work / work:.2f}x fewer); "
               f"same people with the same events: {same} ({int(np.isfinite(ages).sum())} events); "
               f"ages moved > 0.05 y: {int((moved > 0.05).sum())} (largest {moved.max() if moved.size else 0:.3f} y)")
     return 0

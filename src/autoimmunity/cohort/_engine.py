@@ -9,8 +9,8 @@ Contract (everything else in :mod:`autoimmunity.cohort` depends only on this)::
   :func:`autoimmunity.cohort._families.sample_families` (genotype: ``sex``,
   ``hla_drb1_1/2``, ``hla_dq_1/2`` (cis DQ ``DQA1*..-DQB1*..``), non-HLA allele counts
   ``ptpn22_620w, ctla4_ct60_g, il2ra_rs2104286_t, ins_vntr_class1, aire_lof, foxp3_lof``;
-  exposures: ``ebv_age`` (years, NaN = none), ``enterovirus_b_ages`` (list of years: the
-  infections with an enterovirus B species, the islet-tropic species),
+  exposures: ``ebv_age`` (years, NaN = none), ``enterovirus_islet_ages`` (list of years: the
+  enterovirus B infections that reach the pancreatic islets),
   ``gluten_intro_age``, ``gluten_factor``). :func:`exposure_schedule` turns the exposures
   into the engine's (day, pathogen, inoculum) / (day, diet, g/day) events.
 * ``seeds`` -- uint64, one per person: the person's own random stream (e.g. its T-cell
@@ -112,11 +112,13 @@ def exposure_schedule(
     """Per-person exposure events in the engine's units (days):
     ``{"infections": [(day, pathogen, inoculum)], "diet": [(day, diet, g/day)]}``.
 
-    Each infection with an enterovirus B species (``enterovirus_b_ages``) is an inoculation of
-    ``enterovirus`` (Coxsackievirus B4 stands for the islet-tropic species B; species A and C
-    infections are not simulated); EBV is one inoculation at ``ebv_age``; gluten intake is
+    Each enterovirus B infection that reaches the pancreatic islets (``enterovirus_islet_ages``)
+    is an inoculation of ``enterovirus`` (Coxsackievirus B4 stands for the islet-tropic species
+    B; species A and C infections, and species B infections that stay in the gut, are not
+    simulated); EBV is one inoculation at ``ebv_age``; gluten intake is
     piecewise constant, changing at introduction and then every ``diet_step_years`` (the mean
-    of the sourced intake curve over each step, times the person factor).
+    of the sourced intake curve over each step, times the person factor; steps with the same
+    intake as the one before are merged).
     """
     from . import _exposures as ex
     from ._population import load_population
@@ -140,7 +142,7 @@ def exposure_schedule(
         inf = []
         if np.isfinite(row.ebv_age) and row.ebv_age <= horizon_years:
             inf.append((row.ebv_age * DAYS_PER_YEAR, ebv, inoculum.get(ebv)))
-        for age in row.enterovirus_b_ages:
+        for age in row.enterovirus_islet_ages:
             if age <= horizon_years:
                 inf.append((float(age) * DAYS_PER_YEAR, enterovirus, inoculum.get(enterovirus)))
         starts = np.arange(row.gluten_intro_age, horizon_years, diet_step_years)
@@ -148,7 +150,11 @@ def exposure_schedule(
         if row.sex not in curves:
             curves[row.sex] = ex.gluten_intake_curve(pop, row.sex)
         g = ex.gluten_mean_intake(pop, mids, row.sex, curves[row.sex]) * row.gluten_factor
-        diet_events = [(float(s) * DAYS_PER_YEAR, diet, float(v)) for s, v in zip(starts, g)]
+        # a step whose intake equals the previous one changes nothing (the adult curve is flat):
+        # it is left out, so the integrator does not stop there
+        keep = np.ones(len(g), dtype=bool)
+        keep[1:] = g[1:] != g[:-1]
+        diet_events = [(float(s) * DAYS_PER_YEAR, diet, float(v)) for s, v in zip(starts[keep], g[keep])]
         out.append({"infections": inf, "diet": diet_events})
     return out
 
@@ -187,6 +193,11 @@ _MODELS: dict = {}
 #: people the same 288 events; one borderline autoantibody crossing moves (10 y earlier), the
 #: rest agree within 0.05 y. 1e-4 changes which events happen and is not used.
 COHORT_RTOL, COHORT_ATOL = 1e-5, 1e-8
+#: Longest step (days) of the cohort path. The life-course default (30 days) keeps the recorded
+#: trajectories smooth; a cohort records only event ages (located inside each step by Hermite
+#: interpolation), so quiet stretches may take longer steps: ``validation/cohort_tolerance.py``
+#: compares the candidates with the reference (docs/cohort.md "Integrator tolerance").
+COHORT_HMAX = 365.0
 
 
 def _model(parameters: dict | None):
@@ -220,7 +231,7 @@ def lifecourse_engine(people: pd.DataFrame, seeds: np.ndarray, horizon_years: fl
     schedule = make_schedule(model, exposure_schedule(people, horizon_years, diet=model.diets[0] if model.diets else "gluten"),
                              t_end=t_end)
     res = simulate(model, persons, schedule, np.zeros(0), record=False, rtol=COHORT_RTOL,
-                   atol=COHORT_ATOL)
+                   atol=COHORT_ATOL, hmax=COHORT_HMAX)
     first = res.first / DAYS_PER_YEAR
     out = {}
     for j, (owner, crit) in enumerate(model.conditions):

@@ -87,9 +87,9 @@ def enterovirus_events(
     rho: np.ndarray,
     shared_until: float,
     horizon: float,
-) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Per person: infection ages (sorted, <= horizon) and which of them are with an
-    enterovirus B species.
+) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+    """Per person: infection ages (sorted, <= horizon), which of them are with an
+    enterovirus B species, and which of those reach the pancreatic islets.
 
     ``u_own`` and ``u_shared`` are (n, K) uniforms (the person's own stream and the family's
     shared stream); ``rho`` (n,) the shared fraction before ``shared_until``. The process is
@@ -98,28 +98,33 @@ def enterovirus_events(
 
     ``species_own``/``species_shared`` are (n, K) uniforms, one per event slot of each stream:
     event k of a stream is species B when its uniform is below the sourced ``species_b_share``,
-    so a shared infection has the same species in every family member.
+    so a shared infection has the same species in every family member. The same uniform
+    decides islet reach: an event reaches the islets when it is below
+    ``species_b_share * islet_reach_share`` (a species B infection reaches the islets with
+    probability ``islet_reach_share``), so changing the reach share moves no other draw.
     """
     grid = np.linspace(0.0, horizon, int(horizon * 4) + 2)
     cum = enterovirus_cumhazard(pop, grid)
     cum_sh_base = enterovirus_cumhazard(pop, np.minimum(grid, shared_until))
-    out, species = [], []
+    out, species, islet = [], [], []
     e_own = np.cumsum(-np.log1p(-np.asarray(u_own)), axis=1)
     e_sh = np.cumsum(-np.log1p(-np.asarray(u_shared)), axis=1)
     q = pop.exposure_value("enterovirus", "species_b_share")
+    q_islet = q * pop.exposure_value("enterovirus", "islet_reach_share")
     for i in range(e_own.shape[0]):
         r = float(rho[i])
         own_cum = cum - r * cum_sh_base
         ev = _invert(own_cum, grid, e_own[i])
-        sp = np.asarray(species_own[i][: len(ev)]) < q
+        u = np.asarray(species_own[i][: len(ev)])
         if r > 0.0:
             sh = _invert(r * cum_sh_base, grid, e_sh[i])
             order = np.argsort(np.concatenate([ev, sh]), kind="stable")
             ev = np.concatenate([ev, sh])[order]
-            sp = np.concatenate([sp, np.asarray(species_shared[i][: len(sh)]) < q])[order]
+            u = np.concatenate([u, np.asarray(species_shared[i][: len(sh)])])[order]
         out.append(ev)
-        species.append(sp)
-    return out, species
+        species.append(u < q)
+        islet.append(u < q_islet)
+    return out, species, islet
 
 
 def _invert(cum: np.ndarray, grid: np.ndarray, targets: np.ndarray) -> np.ndarray:

@@ -190,7 +190,7 @@ def sample_families(
     out["ebv_age"] = np.where(ebv <= horizon, ebv, np.nan)
     ev_slots = slice(EV_START, EV_START + EV_SLOTS)
     sp_slots = slice(EV_SPECIES_START, EV_SPECIES_START + EV_SLOTS)
-    ev, species_b = ex.enterovirus_events(
+    ev, species_b, islet = ex.enterovirus_events(
         pop, rows[:, ev_slots], shared[fam_idx][:, ev_slots], rows[:, sp_slots], shared[fam_idx][:, sp_slots],
         rho, shared_until, horizon,
     )
@@ -198,6 +198,8 @@ def sample_families(
     out["enterovirus_ages"] = [e.astype(np.float32) for e in ev]
     out["enterovirus_b_infections"] = np.array([int(b.sum()) for b in species_b], dtype=np.int32)
     out["enterovirus_b_ages"] = [e[b].astype(np.float32) for e, b in zip(ev, species_b)]
+    out["enterovirus_islet_infections"] = np.array([int(b.sum()) for b in islet], dtype=np.int32)
+    out["enterovirus_islet_ages"] = [e[b].astype(np.float32) for e, b in zip(ev, islet)]
     out["gluten_intro_age"] = ex.gluten_intro_age(pop, z[:, 1])
     out["gluten_factor"] = ex.gluten_person_factor(pop, z[:, 2])
     table = pd.DataFrame(out)

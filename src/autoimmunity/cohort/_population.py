@@ -20,7 +20,7 @@ Conventions:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -91,6 +91,18 @@ class PopulationData:
 
     def x_linked(self, gene: str) -> bool:
         return bool(self.variants.loc[self.variants["gene"] == gene, "inheritance"].iloc[0] == "x_linked")
+
+    def with_exposures(self, overrides) -> "PopulationData":
+        """A copy with exposure values replaced: ``overrides`` is ``((stream, quantity, value), ...)``
+        (sex 'any' rows; each must exist)."""
+        exp = self.exposures.copy()
+        for stream, quantity, value in overrides:
+            hit = (exp["stream"] == stream) & (exp["quantity"] == quantity) & (exp["sex"] == "any")
+            if not hit.any():
+                raise InputError("exposures", f"{self.name}: no exposure row {stream}/{quantity}; "
+                                 f"known: {', '.join(sorted(set(exp['stream'] + '/' + exp['quantity'])))}")
+            exp.loc[hit, "value"] = float(value)
+        return replace(self, exposures=exp)
 
     def exposure_value(self, stream: str, quantity: str, sex: str = "any") -> float:
         rows = self.exposures[(self.exposures["stream"] == stream) & (self.exposures["quantity"] == quantity)]

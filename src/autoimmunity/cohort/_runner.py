@@ -51,6 +51,9 @@ class RunConfig:
     population: str = "europe"
     engine: str = "auto"
     parameters: tuple[tuple[str, float], ...] = ()
+    #: overrides of the population's exposure values, ``((stream, quantity, value), ...)``
+    #: (calibration of exposure shares, sensitivity runs); empty for the shipped values
+    exposures: tuple[tuple[str, str, float], ...] = ()
 
     @property
     def plan(self) -> CohortPlan:
@@ -59,7 +62,16 @@ class RunConfig:
     def to_json(self) -> dict:
         d = asdict(self)
         d["parameters"] = dict(self.parameters)
+        if self.exposures:
+            d["exposures"] = [list(e) for e in self.exposures]
+        else:
+            d.pop("exposures")
         return d
+
+    def population_data(self):
+        """The population's tables with :attr:`exposures` applied."""
+        pop = load_population(self.population)
+        return pop.with_exposures(self.exposures) if self.exposures else pop
 
 
 def chunk_path(out_dir: Path, index: int) -> Path:
@@ -89,7 +101,7 @@ def read_manifest(out_dir: str | Path) -> dict:
 
 def simulate_chunk(config: RunConfig, fa: int, fb: int) -> pd.DataFrame:
     """People of families [fa, fb) with their simulated outcomes (one row per person)."""
-    pop = load_population(config.population)
+    pop = config.population_data()
     people, seeds = sample_families(pop, config.plan, config.seed, fa, fb, config.horizon_years)
     people.attrs["population"] = config.population
     outcomes = simulate_people(people, seeds, config.horizon_years, config.engine, dict(config.parameters) or None)
@@ -98,7 +110,7 @@ def simulate_chunk(config: RunConfig, fa: int, fb: int) -> pd.DataFrame:
 
 
 #: per-person list columns (ages of repeated events), stored as Parquet lists of float32
-LIST_COLUMNS = ("enterovirus_ages", "enterovirus_b_ages")
+LIST_COLUMNS = ("enterovirus_ages", "enterovirus_b_ages", "enterovirus_islet_ages")
 
 
 def _to_arrow(table: pd.DataFrame):
@@ -149,7 +161,8 @@ def run_chunk(config_json: dict, index: int, fa: int, fb: int, out_dir: str, thr
     t0 = time.perf_counter()
     _set_engine_threads(threads)
     params = config_json.get("parameters") or {}
-    config = RunConfig(**{**config_json, "parameters": tuple(sorted(params.items()))})
+    exposures = tuple((str(a), str(b), float(v)) for a, b, v in config_json.get("exposures") or ())
+    config = RunConfig(**{**config_json, "parameters": tuple(sorted(params.items())), "exposures": exposures})
     table = simulate_chunk(config, fa, fb)
     import pyarrow.parquet as pq
 
