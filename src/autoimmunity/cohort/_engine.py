@@ -184,6 +184,10 @@ def _genotypes(people: pd.DataFrame) -> list:
 
 
 _MODELS: dict = {}
+#: the pathogens a cohort life is exposed to (exposure_schedule's inoculations); the engine
+#: model is built with these only, since groups of pathogens nobody meets (influenza HA,
+#: rotavirus VP7) would be integrated for nothing
+COHORT_PATHOGENS = ("coxsackievirus_b4", "ebv")
 
 #: Error tolerances of the batch integrator on the cohort path (relative; absolute in the
 #: state's own units). Looser than the per-person default (1e-6, 1e-9, kept for trajectories
@@ -204,8 +208,10 @@ def _model(parameters: dict | None):
     key = tuple(sorted((parameters or {}).items()))
     if key not in _MODELS:
         from ..immune import build_model
+        from ..immune._model import pathogen_specs
 
-        _MODELS[key] = build_model(params=dict(key) or None)
+        specs = pathogen_specs()
+        _MODELS[key] = build_model(pathogens=[specs[p] for p in COHORT_PATHOGENS], params=dict(key) or None)
     return _MODELS[key]
 
 
