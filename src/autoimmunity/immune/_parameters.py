@@ -53,15 +53,19 @@ PARAMETERS: tuple[Parameter, ...] = (
        "death rate of effector T cells (sets contraction after antigen is gone)",
        "calibrated: >=90% contraction by day 30 of acute influenza (tsv:tcell.cd8.contraction_fraction 90-95%)"),
     _P("memory_formation", 0.012, "1/day",
-       "rate at which effectors become long-lived memory cells",
-       "calibrated: memory ~5% of peak effectors (tsv:tcell.cd8.memory_fraction_of_peak)"),
+       "rate at which effectors become long-lived memory cells (halved when that specificity's memory pool reaches "
+       "effector_capacity: homeostatic niche)",
+       "calibrated: memory ~5% of peak effectors (tsv:tcell.cd8.memory_fraction_of_peak); niche scale: assumption, "
+       "same scale as effector_capacity"),
     _P("memory_loss", 0.0003, "1/day",
        "net loss of antigen-specific memory cells (death minus homeostatic division)",
        "assumption: division 0.001/day (tsv:tcell.memory_cd8.yfv_division_rate_plateau) nearly balanced by death; "
        "net half-life ~6 y, consistent with doubling >450 d (tsv:tcell.memory_cd8.yfv_doubling_time)"),
     _P("memory_recall", 1.0, "1/day",
        "maximal rate at which memory cells give rise to effectors on antigen with costimulation (proliferative: "
-       "the recalled cell's progeny join the effectors, the memory pool is not consumed)",
+       "the recalled cell's progeny join the effectors, the memory pool is not consumed); like proliferation it "
+       "halves at effector_capacity effectors of that specificity (competition for antigen and APCs), without which "
+       "memory -> effector -> memory grows without bound under chronic antigen (FOXP3-null gut effectors reached 1e25)",
        "assumption: memory cells divide without the naive 3-day delay (Kaech & Ahmed review); 1/day. Memory pools "
        "grow, not shrink, with each restimulation (Masopust D et al., J Immunol 2006;177:831), so recall does not "
        "deplete them"),
