@@ -101,7 +101,12 @@ class PopulationData:
             if not hit.any():
                 raise InputError("exposures", f"{self.name}: no exposure row {stream}/{quantity}; "
                                  f"known: {', '.join(sorted(set(exp['stream'] + '/' + exp['quantity'])))}")
-            exp.loc[hit, "value"] = float(value)
+            value = float(value)
+            units = str(exp.loc[hit, "units"].iloc[0])
+            if not np.isfinite(value) or value < 0 or (units == "fraction" and value > 1):
+                raise InputError("exposures", f"{stream}/{quantity} = {value!r}: give a "
+                                 f"{'fraction in [0, 1]' if units == 'fraction' else 'finite value >= 0'} ({units})")
+            exp.loc[hit, "value"] = value
         return replace(self, exposures=exp)
 
     def exposure_value(self, stream: str, quantity: str, sex: str = "any") -> float:
