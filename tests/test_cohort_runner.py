@@ -150,3 +150,30 @@ def test_cli_run_sql_summary(tmp_path):
                               "--engine", "nope:nope"])
     assert res.exit_code == 2 and res.output.startswith("error: engine")
     assert read_manifest(out)["complete"]
+
+
+def test_cli_exposure_override(tmp_path):
+    """``--exposure STREAM/QUANTITY=VALUE`` reaches the manifest; malformed or out-of-range
+    overrides give one line and exit code 2, and leave no run behind."""
+    import typer
+    from typer.testing import CliRunner
+
+    from autoimmunity.cli import _cohort
+
+    app = typer.Typer()
+    _cohort.register(app)
+
+    @app.callback()
+    def _cb():
+        pass
+
+    runner = CliRunner()
+    base = ["cohort", "run", "--n", "20", "--seed", "1", "--engine", DOUBLE, "--quiet"]
+    res = runner.invoke(app, base + ["--out", str(tmp_path / "ok"), "--exposure", "enterovirus/islet_reach_share=0.5"])
+    assert res.exit_code == 0, res.output
+    assert read_manifest(tmp_path / "ok")["config"]["exposures"] == [["enterovirus", "islet_reach_share", 0.5]]
+    for bad, field in (("enterovirus/islet_reach_share=1.5", "islet_reach_share"), ("nonsense", "STREAM/QUANTITY"),
+                       ("enterovirus/no_such=1", "no exposure row")):
+        res = runner.invoke(app, base + ["--out", str(tmp_path / "bad"), "--exposure", bad])
+        assert res.exit_code == 2 and field in res.output and len(res.output.strip().splitlines()) == 1, res.output
+        assert not (tmp_path / "bad" / "manifest.json").exists()

@@ -14,6 +14,22 @@ def _fail(message: str) -> None:
     raise typer.Exit(2)
 
 
+def _exposure_overrides(items: list[str]) -> tuple[tuple[str, str, float], ...]:
+    """``["stream/quantity=value", ...]`` -> ``((stream, quantity, value), ...)``."""
+    out = []
+    for item in items:
+        key, sep, value = item.partition("=")
+        stream, slash, quantity = key.partition("/")
+        try:
+            number = float(value)
+        except ValueError:
+            number = None
+        if not sep or not slash or not stream or not quantity or number is None:
+            raise InputError("exposure", f"{item!r}: give STREAM/QUANTITY=VALUE, e.g. enterovirus/islet_reach_share=0.3")
+        out.append((stream.strip(), quantity.strip(), number))
+    return tuple(sorted(out))
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``cohort`` sub-app to ``app``."""
     cohort = typer.Typer(name="cohort", help="Virtual cohorts: run, query (SQL), summarise.", no_args_is_help=True)
@@ -35,6 +51,9 @@ def register(app: typer.Typer) -> None:
         quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
         threads: int = typer.Option(None, "--threads", help="Engine threads per process (default: all cores in "
                                     "process, cores/workers per Dask worker); results do not depend on it."),
+        exposure: list[str] = typer.Option(None, "--exposure", help="Override a population exposure value, "
+                                           "STREAM/QUANTITY=VALUE (repeatable), e.g. enterovirus/islet_reach_share=0.3; "
+                                           "recorded in the manifest."),
     ):
         """Simulate a cohort into Parquet chunks with a run manifest."""
         from ..cohort import RunConfig, run_cohort
@@ -45,7 +64,7 @@ def register(app: typer.Typer) -> None:
             if workers > 1 and scheduler:
                 raise InputError("workers", "give either --workers or --scheduler")
             config = RunConfig(n=n, seed=seed, twins=twins, siblings=siblings, horizon_years=horizon,
-                               population=population, engine=engine)
+                               population=population, engine=engine, exposures=_exposure_overrides(exposure or []))
             if threads is not None and threads < 1:
                 raise InputError("threads", "must be >= 1")
             manifest = run_cohort(out, config, chunk_size=chunk_size, workers=workers, scheduler=scheduler,

@@ -221,7 +221,7 @@ def run_cohort(
     if config.horizon_years <= 0 or config.horizon_years > 120:
         raise InputError("horizon", "must be in (0, 120] years")
     resolve_engine(config.engine)  # fail early with one line if the engine is unavailable
-    load_population(config.population)
+    config.population_data()  # unknown population or bad exposure override: one line, before any work
     plan = config.plan
     out.mkdir(parents=True, exist_ok=True)
     mpath = out / MANIFEST
