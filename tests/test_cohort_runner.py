@@ -117,7 +117,8 @@ def test_engine_output_checked(tmp_path):
         run_cohort(tmp_path, _config(engine="no_such_module:f"), chunk_size=50)
 
 
-def test_cli_run_sql_summary(tmp_path):
+def _cli():
+    """The ``cohort`` sub-app on its own, and a typer test runner for it."""
     import typer
     from typer.testing import CliRunner
 
@@ -130,7 +131,11 @@ def test_cli_run_sql_summary(tmp_path):
     def _cb():
         pass
 
-    runner = CliRunner()
+    return app, CliRunner()
+
+
+def test_cli_run_sql_summary(tmp_path):
+    app, runner = _cli()
     out = tmp_path / "run"
     res = runner.invoke(app, ["cohort", "run", "--n", "80", "--seed", "1", "--out", str(out), "--twins", "5",
                               "--siblings", "5", "--chunk-size", "40", "--engine", DOUBLE, "--quiet"])
@@ -155,19 +160,7 @@ def test_cli_run_sql_summary(tmp_path):
 def test_cli_exposure_override(tmp_path):
     """``--exposure STREAM/QUANTITY=VALUE`` reaches the manifest; malformed or out-of-range
     overrides give one line and exit code 2, and leave no run behind."""
-    import typer
-    from typer.testing import CliRunner
-
-    from autoimmunity.cli import _cohort
-
-    app = typer.Typer()
-    _cohort.register(app)
-
-    @app.callback()
-    def _cb():
-        pass
-
-    runner = CliRunner()
+    app, runner = _cli()
     base = ["cohort", "run", "--n", "20", "--seed", "1", "--engine", DOUBLE, "--quiet"]
     res = runner.invoke(app, base + ["--out", str(tmp_path / "ok"), "--exposure", "enterovirus/islet_reach_share=0.5"])
     assert res.exit_code == 0, res.output
