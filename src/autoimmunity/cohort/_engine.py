@@ -99,12 +99,17 @@ def simulate_people(
     return out
 
 
+#: engine pathogens standing for the cohort's exposure streams: islet-reaching enterovirus B
+#: infections and primary EBV infection (data/pathogens/*.toml)
+ENTEROVIRUS, EBV = "coxsackievirus_b4", "ebv"
+
+
 def exposure_schedule(
     people: pd.DataFrame,
     horizon_years: float,
     *,
-    enterovirus: str = "coxsackievirus_b4",
-    ebv: str = "ebv",
+    enterovirus: str = ENTEROVIRUS,
+    ebv: str = EBV,
     diet: str = "gluten",
     inoculum: dict[str, float] | None = None,
     diet_step_years: float = 1.0,
@@ -187,7 +192,7 @@ _MODELS: dict = {}
 #: the pathogens a cohort life is exposed to (exposure_schedule's inoculations); the engine
 #: model is built with these only, since groups of pathogens nobody meets (influenza HA,
 #: rotavirus VP7) would be integrated for nothing
-COHORT_PATHOGENS = ("coxsackievirus_b4", "ebv")
+COHORT_PATHOGENS = (ENTEROVIRUS, EBV)
 
 #: Error tolerances of the batch integrator on the cohort path (relative; absolute in the
 #: state's own units). Looser than the per-person default (1e-6, 1e-9, kept for trajectories

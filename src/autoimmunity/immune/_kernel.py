@@ -268,10 +268,11 @@ def rhs(y, dy, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma,
         frac_itreg = foxp3 * tgfb / (par[I_ITREGHALF] + tgfb)
         # recall competes for antigen and APCs like proliferation (halved at effector_capacity):
         # proliferative recall without it is an unbounded effector-memory loop under chronic antigen
-        recall = par[I_RECALL] * sg * c * M / (1.0 + max(E, 0.0) / par[I_ECAP])
+        crowd = 1.0 + max(E, 0.0) / par[I_ECAP]  # effectors of this specificity compete for antigen
+        recall = par[I_RECALL] * sg * c * M / crowd
         dy[o + VN] = par[I_NAIVE_TURN] * (pg[g, PG_N0] - N) - rec
         dy[o + VA] = rec * (1.0 - c) * (1.0 - frac_itreg) - par[I_ANERGLOSS] * A
-        sat = sg / (par[I_SIGHALF] + sg) / (1.0 + max(E, 0.0) / par[I_ECAP])
+        sat = sg / (par[I_SIGHALF] + sg) / crowd
         dy[o + VE] = rec * c + recall + par[I_PROLIF] * sat * f2 * E - (par[I_EDEATH] + par[I_MEMFORM]) * E
         # memory formation fills a niche of the same scale as the effector capacity (IL-7/IL-15
         # homeostatic space), so chronic stimulation cannot grow one memory pool without bound
