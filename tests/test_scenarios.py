@@ -69,3 +69,26 @@ def test_cli_bad_input_exits_2(tmp_path):
     bad.write_text('[genotype]\nhla = "DRB1*15:01"\nfoxp3 = "nope"\n')
     res = CliRunner().invoke(app, ["simulate", str(bad), "--out", str(tmp_path / "o")])
     assert res.exit_code == 2
+
+
+@pytest.mark.parametrize("args, field", [(["--seed", "-2"], "seed"), (["--batch", "-1"], "batch")])
+def test_cli_bad_seed_or_batch_is_one_line(tmp_path, args, field):
+    """A negative seed or batch size is named in one line with exit code 2 (a negative seed
+    used to reach numpy's SeedSequence and print a traceback), and nothing is written."""
+    from typer.testing import CliRunner
+
+    import typer
+    from autoimmunity.cli._simulate import register
+
+    app = typer.Typer()
+    register(app)
+
+    @app.command("other")
+    def other():
+        pass
+
+    scenario = Path(__file__).resolve().parents[1] / "examples" / "scenarios" / "healthy.toml"
+    res = CliRunner().invoke(app, ["simulate", str(scenario), "--out", str(tmp_path / "o"), *args])
+    assert res.exit_code == 2, res.output
+    assert res.output.startswith(f"error: {field}:") and len(res.output.strip().splitlines()) == 1
+    assert not (tmp_path / "o" / "summary.json").exists()

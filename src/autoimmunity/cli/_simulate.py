@@ -23,7 +23,9 @@ def register(app: typer.Typer) -> None:
         from ..host import run_batch, run_scenario
 
         try:
-            if batch and batch > 0:
+            if batch < 0:
+                raise InputError("batch", f"{batch}: give N >= 1 people (0 or no --batch: one person with a report)")
+            if batch > 0:
                 sums = run_batch(scenario, out, batch, seed=seed, progress=sys.stderr.isatty())
                 n_on = {}
                 for s in sums:
