@@ -46,6 +46,8 @@ def test_modify_deamidate_and_citrullinate():
         (["bind", "--allele", "DRB1*04:01", "--peptide", "PKYVK"], "peptide"),
         (["present", "--hla", "DRB1*04:01", "--protein", "NOPE"], "protein"),
         (["modify", "--peptide", "QLQPFPQPQLPY"], "modification"),
+        (["mimicry", "--self", "MBP", "--foreign", "EBNA1", "--hla", "DRB1*15:01", "--seed", "-1"], "seed"),
+        (["thymus", "--hla", "DRB1*04:01", "--thymocytes", "10", "--seed", "-1"], "seed"),
     ],
 )
 def test_bad_input_is_one_line_with_exit_code_2(args, field):

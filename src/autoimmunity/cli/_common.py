@@ -14,13 +14,20 @@ import typer
 
 from .._errors import InputError
 
-__all__ = ["handle_errors", "quiet_warnings", "print_json", "to_jsonable", "print_table", "fail"]
+__all__ = ["handle_errors", "quiet_warnings", "print_json", "to_jsonable", "print_table", "fail", "seeded_generator"]
 
 
 def fail(message: str) -> None:
     """Print one error line to stderr and exit with status 2."""
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(2)
+
+
+def seeded_generator(seed: int) -> np.random.Generator:
+    """The command's one random generator, from a ``--seed`` that must be a non-negative integer."""
+    if seed < 0:
+        raise InputError("seed", f"{seed}: give a non-negative integer")
+    return np.random.default_rng(seed)
 
 
 def handle_errors(func: Callable) -> Callable:

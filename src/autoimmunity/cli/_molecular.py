@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ._common import handle_errors, print_json, print_table, quiet_warnings
+from ._common import handle_errors, print_json, print_table, quiet_warnings, seeded_generator
 
 
 def register(app: typer.Typer) -> None:
@@ -93,7 +93,6 @@ def register(app: typer.Typer) -> None:
         json_out: bool = typer.Option(False, "--json", help="Print a JSON list."),
     ):
         """Rank foreign peptides that mimic the self protein's presented peptides."""
-        import numpy as np
 
         from ..molecular._mimicry import mimicry as _mimicry
 
@@ -101,7 +100,7 @@ def register(app: typer.Typer) -> None:
             from .._errors import InputError
 
             raise InputError("top", f"{top} must be at least 1")
-        table = _mimicry(self_protein, foreign, hla, top=top, rng=np.random.default_rng(seed))
+        table = _mimicry(self_protein, foreign, hla, top=top, rng=seeded_generator(seed))
         if json_out:
             print_json(table)
         else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ._common import handle_errors, print_json
+from ._common import handle_errors, print_json, seeded_generator
 
 _SUMMARY_KEYS = (
     "fraction_selected",
@@ -41,7 +41,6 @@ def register(app: typer.Typer) -> None:
         after negative selection, escaped and recognising clones per self antigen,
         and mean cross-reactivity (definitions: docs/tolerance.md).
         """
-        import numpy as np
 
         from .._errors import InputError
         from ..tolerance import ToleranceGenotype, central_tolerance
@@ -51,7 +50,7 @@ def register(app: typer.Typer) -> None:
         if b_cells < 0:
             raise InputError("b-cells", f"{b_cells} must be >= 0")
         genotype = ToleranceGenotype(aire=aire, ins_vntr=ins_vntr, foxp3=foxp3, ptpn22=ptpn22)
-        repertoire = central_tolerance(hla, thymocytes, b_cells, np.random.default_rng(seed), genotype=genotype)
+        repertoire = central_tolerance(hla, thymocytes, b_cells, seeded_generator(seed), genotype=genotype)
         summary = repertoire.summary()
         summary["seed"] = seed
         if airr:
