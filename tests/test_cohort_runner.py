@@ -170,3 +170,17 @@ def test_cli_exposure_override(tmp_path):
         res = runner.invoke(app, base + ["--out", str(tmp_path / "bad"), "--exposure", bad])
         assert res.exit_code == 2 and field in res.output and len(res.output.strip().splitlines()) == 1, res.output
         assert not (tmp_path / "bad" / "manifest.json").exists()
+
+
+@pytest.mark.parametrize("args, field", [
+    (["--n", "-5", "--seed", "1"], "n"), (["--n", "3", "--seed", "-1"], "seed"),
+    (["--n", "3", "--seed", "1", "--twins", "-2"], "twins"), (["--n", "3", "--seed", "1", "--horizon", "nan"], "horizon"),
+    (["--n", "3", "--seed", "1", "--horizon", "0"], "horizon"), (["--n", "3", "--seed", "1", "--chunk-size", "0"], "chunk_size"),
+])
+def test_cli_run_bad_config_is_one_line(tmp_path, args, field):
+    """RunConfig checks every field in one place (a NaN horizon used to pass the range check);
+    the CLI reports the field in one line, exit code 2, and creates nothing."""
+    app, runner = _cli()
+    res = runner.invoke(app, ["cohort", "run", *args, "--out", str(tmp_path / "r"), "--engine", DOUBLE, "--quiet"])
+    assert res.exit_code == 2 and res.output.startswith(f"error: {field}:"), res.output
+    assert len(res.output.strip().splitlines()) == 1 and not (tmp_path / "r").exists()

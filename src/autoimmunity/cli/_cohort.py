@@ -59,9 +59,6 @@ def register(app: typer.Typer) -> None:
         from ..cohort import RunConfig, run_cohort
 
         try:
-            for name, value in (("n", n), ("seed", seed)):
-                if value < 0:
-                    raise InputError(name, f"{value}: must be >= 0")
             if workers > 1 and scheduler:
                 raise InputError("workers", "give either --workers or --scheduler")
             config = RunConfig(n=n, seed=seed, twins=twins, siblings=siblings, horizon_years=horizon,

@@ -55,6 +55,16 @@ class RunConfig:
     #: (calibration of exposure shares, sensitivity runs); empty for the shipped values
     exposures: tuple[tuple[str, str, float], ...] = ()
 
+    def __post_init__(self):
+        """All checks of a run's configuration, in one place (one-line :class:`InputError`)."""
+        for name in ("n", "seed", "twins", "siblings"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+                raise InputError(name, f"{value!r}: give an integer >= 0")
+        h = self.horizon_years
+        if not isinstance(h, (int, float, np.integer, np.floating)) or not np.isfinite(h) or not 0 < h <= 120:
+            raise InputError("horizon", f"{h!r}: must be in (0, 120] years")
+
     @property
     def plan(self) -> CohortPlan:
         return CohortPlan(self.n, self.twins, self.twins, self.siblings)
@@ -218,8 +228,8 @@ def run_cohort(
     out = Path(out_dir)
     if workers < 1:
         raise InputError("workers", "must be >= 1")
-    if config.horizon_years <= 0 or config.horizon_years > 120:
-        raise InputError("horizon", "must be in (0, 120] years")
+    if chunk_size < 1:
+        raise InputError("chunk_size", f"{chunk_size}: must be >= 1")
     resolve_engine(config.engine)  # fail early with one line if the engine is unavailable
     config.population_data()  # unknown population or bad exposure override: one line, before any work
     plan = config.plan
