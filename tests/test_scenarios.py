@@ -92,3 +92,21 @@ def test_cli_bad_seed_or_batch_is_one_line(tmp_path, args, field):
     assert res.exit_code == 2, res.output
     assert res.output.startswith(f"error: {field}:") and len(res.output.strip().splitlines()) == 1
     assert not (tmp_path / "o" / "summary.json").exists()
+
+
+@pytest.mark.parametrize(
+    "patch, field",
+    [
+        ({"parameters": {"kill_max": -1}}, "parameters.kill_max"),
+        ({"parameters": {"deamidation_base": 1.5}}, "parameters.deamidation_base"),
+        ({"parameters": {"kill_max": "fast"}}, "parameters.kill_max"),
+        ({"exposures": "lots"}, "exposures"),
+        ({"output": 30}, "output"),
+    ],
+)
+def test_bad_parameters_and_section_shapes(patch, field):
+    """Parameter overrides are finite, >= 0 and <= 1 for fractions; a section of the wrong TOML
+    shape is named (it used to raise AttributeError)."""
+    with pytest.raises(InputError) as exc:
+        load_scenario({**BASE, **patch})
+    assert str(exc.value).startswith(field + ":") and "\n" not in str(exc.value)

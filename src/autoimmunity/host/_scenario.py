@@ -95,6 +95,22 @@ class Scenario:
         return self.years * YEAR
 
 
+def _table(raw: dict, key: str, where: str) -> dict:
+    """Section ``[key]`` of the scenario (empty if absent); anything but a table is an error."""
+    section = raw.get(key, {})
+    if not isinstance(section, dict):
+        raise InputError(where, f"must be a table ([{key}] with key = value lines), not {type(section).__name__}")
+    return section
+
+
+def _tables(raw: dict, key: str) -> list[dict]:
+    """Array of tables ``[[key]]`` (empty if absent); each entry must be a table."""
+    items = raw.get(key, [])
+    if not isinstance(items, list) or not all(isinstance(x, dict) for x in items):
+        raise InputError(key, f"must be an array of tables ([[{key}]] blocks)")
+    return items
+
+
 def _keys(section: dict, allowed: set, where: str) -> None:
     extra = set(section) - allowed
     if extra:
@@ -146,7 +162,7 @@ def load_scenario(source: str | Path | dict) -> Scenario:
             except tomllib.TOMLDecodeError as exc:
                 raise InputError("scenario", f"not valid TOML: {exc}") from None
     _keys(raw, _TOP, "scenario")
-    person = raw.get("person", {})
+    person = _table(raw, "person", "person")
     _keys(person, {"name", "sex", "birth", "years"}, "person")
     sex = str(person.get("sex", "female")).lower()
     if sex not in ("female", "male"):
@@ -158,8 +174,8 @@ def load_scenario(source: str | Path | dict) -> Scenario:
         except ValueError:
             raise InputError("person.birth", f"{birth!r} is not a date (YYYY-MM-DD)") from None
     years = _num(person, "years", "person", lo=1e-3, hi=100, default=80.0)
-    gsec = raw.get("genotype")
-    if not isinstance(gsec, dict) or "hla" not in gsec:
+    gsec = _table(raw, "genotype", "genotype")
+    if "hla" not in gsec:
         raise InputError("genotype.hla", "is required, e.g. hla = 'DRB1*15:01, DQA1*01:02-DQB1*06:02'")
     _keys(gsec, {"hla", "aire", "foxp3", "ins_vntr", "ptpn22", "ctla4", "il2ra"}, "genotype")
     from ..molecular import parse_genotype
@@ -168,7 +184,7 @@ def load_scenario(source: str | Path | dict) -> Scenario:
     genotype = Genotype(**{k: str(v) for k, v in gsec.items()})
     pathogens, diets = pathogen_specs(), diet_specs()
     exposures = []
-    for i, ex in enumerate(raw.get("exposures", [])):
+    for i, ex in enumerate(_tables(raw, "exposures")):
         where = f"exposures[{i}]"
         typ = ex.get("type")
         if typ == "infection":
@@ -187,11 +203,11 @@ def load_scenario(source: str | Path | dict) -> Scenario:
                                       intake=_num(ex, "intake_g_per_day", where, hi=1000)))
         else:
             raise InputError(f"{where}.type", f"{typ!r} is not allowed; use infection or diet")
-    typ_sec = raw.get("typical_exposures", {})
+    typ_sec = _table(raw, "typical_exposures", "typical_exposures")
     _keys(typ_sec, {"enabled"}, "typical_exposures")
     typical = bool(typ_sec.get("enabled", False))
     interventions = []
-    for i, iv in enumerate(raw.get("interventions", [])):
+    for i, iv in enumerate(_tables(raw, "interventions")):
         where = f"interventions[{i}]"
         _keys(iv, {"type", "at_age_years", "at_age_days", "at_onset", "delay_days"}, where)
         typ = iv.get("type")
@@ -205,16 +221,12 @@ def load_scenario(source: str | Path | dict) -> Scenario:
             interventions.append(Intervention(typ, None, iv["at_onset"], _num(iv, "delay_days", where, default=0.0)))
         else:
             interventions.append(Intervention(typ, _age_days(iv, where, "at_")))
-    out = raw.get("output", {})
+    out = _table(raw, "output", "output")
     _keys(out, {"every_days"}, "output")
     every = _num(out, "every_days", "output", lo=0.01, hi=3650, default=30.0)
-    params = raw.get("parameters", {})
-    if params:
-        from ..immune import IDX
+    from ..immune._parameters import check_parameter
 
-        for k in params:
-            if k not in IDX:
-                raise InputError("parameters", f"unknown parameter {k!r}; see docs/model.md")
+    params = {k: check_parameter(k, v) for k, v in _table(raw, "parameters", "parameters").items()}
     return Scenario(name=str(person.get("name", "scenario")), sex=sex, birth=birth, years=years, genotype=genotype,
                     exposures=exposures, typical=typical, interventions=interventions, every_days=every,
                     parameters=dict(params))

@@ -187,15 +187,32 @@ PARAMETERS: tuple[Parameter, ...] = (
 IDX: dict[str, int] = {p.name: i for i, p in enumerate(PARAMETERS)}
 
 
+def check_parameter(name: str, value) -> float:
+    """An override of parameter ``name`` as a float, or a one-line :class:`InputError`: the
+    name must be known, and the value a finite number >= 0 (every parameter is a rate, scale
+    or amount; 0 switches a mechanism off), at most 1 for a fraction."""
+    from .._errors import InputError
+
+    if name not in IDX:
+        raise InputError("parameters", f"unknown parameter {name!r}; known: {', '.join(IDX)}")
+    where = f"parameters.{name}"
+    if isinstance(value, bool):
+        raise InputError(where, f"{value!r} is not a number")
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise InputError(where, f"{value!r} is not a number") from None
+    hi = 1.0 if PARAMETERS[IDX[name]].units == "fraction" else np.inf
+    if not (np.isfinite(v) and 0.0 <= v <= hi):
+        raise InputError(where, f"{value!r} is outside [0, {hi:g}] ({PARAMETERS[IDX[name]].units})")
+    return v
+
+
 def parameter_array(overrides: dict[str, float] | None = None) -> np.ndarray:
-    """All parameter values as float64, in :data:`PARAMETERS` order, with overrides."""
+    """All parameter values as float64, in :data:`PARAMETERS` order, with checked overrides."""
     values = np.array([p.value for p in PARAMETERS], dtype=np.float64)
     for key, val in (overrides or {}).items():
-        if key not in IDX:
-            from .._errors import InputError
-
-            raise InputError("parameters", f"unknown parameter {key!r}; known: {', '.join(IDX)}")
-        values[IDX[key]] = float(val)
+        values[IDX[key]] = check_parameter(key, val)
     return values
 
 
