@@ -7,7 +7,7 @@ exits with status 2, without a traceback.
 
 from __future__ import annotations
 
-__all__ = ["InputError", "require_generator"]
+__all__ = ["InputError", "require_generator", "require_count"]
 
 
 class InputError(ValueError):
@@ -29,3 +29,13 @@ def require_generator(rng):
     if not isinstance(rng, np.random.Generator):
         raise InputError("rng", "pass a numpy.random.Generator (numpy.random.default_rng(seed))")
     return rng
+
+
+def require_count(value, field: str, minimum: int = 0) -> int:
+    """Return ``value`` as an ``int`` if it is an integer >= ``minimum`` (seeds, numbers of
+    people), else raise :class:`InputError` naming ``field``."""
+    import numpy as np
+
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise InputError(field, f"{value!r}: give an integer >= {minimum}")
+    return int(value)

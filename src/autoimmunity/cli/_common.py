@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import typer
 
-from .._errors import InputError
+from .._errors import InputError, require_count
 
 __all__ = ["handle_errors", "quiet_warnings", "print_json", "to_jsonable", "print_table", "fail", "seeded_generator"]
 
@@ -25,9 +25,7 @@ def fail(message: str) -> None:
 
 def seeded_generator(seed: int) -> np.random.Generator:
     """The command's one random generator, from a ``--seed`` that must be a non-negative integer."""
-    if seed < 0:
-        raise InputError("seed", f"{seed}: give a non-negative integer")
-    return np.random.default_rng(seed)
+    return np.random.default_rng(require_count(seed, "seed"))
 
 
 def handle_errors(func: Callable) -> Callable:

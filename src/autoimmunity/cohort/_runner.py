@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._errors import InputError
+from .._errors import InputError, require_count
 from ._engine import resolve_engine, simulate_people
 from ._families import CohortPlan, sample_families
 from ._population import load_population
@@ -58,9 +58,7 @@ class RunConfig:
     def __post_init__(self):
         """All checks of a run's configuration, in one place (one-line :class:`InputError`)."""
         for name in ("n", "seed", "twins", "siblings"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-                raise InputError(name, f"{value!r}: give an integer >= 0")
+            require_count(getattr(self, name), name)
         h = self.horizon_years
         if not isinstance(h, (int, float, np.integer, np.floating)) or not np.isfinite(h) or not 0 < h <= 120:
             raise InputError("horizon", f"{h!r}: must be in (0, 120] years")

@@ -11,7 +11,7 @@ from typing import Callable
 import numpy as np
 
 from ..immune import SITE_ALGEBRAIC, Model, PersonInputs, algebraic_at, build_model, make_schedule, simulate
-from .._errors import InputError
+from .._errors import require_count
 from ._scenario import YEAR, Exposure, Scenario, load_scenario, typical_infections
 from ._seeding import draw_people
 
@@ -75,10 +75,8 @@ def simulate_scenario(scenario, seed: int = 0, n: int = 1, *, record: bool = Tru
     ``SeedSequence(seed).spawn``). Interventions 'at onset' are applied by re-running each
     affected person from birth with the diet change at their onset (the engine is
     deterministic given the draws, so the course up to onset is identical)."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise InputError("seed", f"{seed!r}: give a non-negative integer")
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise InputError("n", f"{n!r}: give a positive number of people")
+    require_count(seed, "seed")
+    require_count(n, "n", 1)
     scn = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     model = _model_cached(tuple(sorted(scn.parameters.items())))
     children = np.random.SeedSequence(seed).spawn(n)

@@ -95,11 +95,11 @@ class Scenario:
         return self.years * YEAR
 
 
-def _table(raw: dict, key: str, where: str) -> dict:
+def _table(raw: dict, key: str) -> dict:
     """Section ``[key]`` of the scenario (empty if absent); anything but a table is an error."""
     section = raw.get(key, {})
     if not isinstance(section, dict):
-        raise InputError(where, f"must be a table ([{key}] with key = value lines), not {type(section).__name__}")
+        raise InputError(key, f"must be a table ([{key}] with key = value lines), not {type(section).__name__}")
     return section
 
 
@@ -162,7 +162,7 @@ def load_scenario(source: str | Path | dict) -> Scenario:
             except tomllib.TOMLDecodeError as exc:
                 raise InputError("scenario", f"not valid TOML: {exc}") from None
     _keys(raw, _TOP, "scenario")
-    person = _table(raw, "person", "person")
+    person = _table(raw, "person")
     _keys(person, {"name", "sex", "birth", "years"}, "person")
     sex = str(person.get("sex", "female")).lower()
     if sex not in ("female", "male"):
@@ -174,7 +174,7 @@ def load_scenario(source: str | Path | dict) -> Scenario:
         except ValueError:
             raise InputError("person.birth", f"{birth!r} is not a date (YYYY-MM-DD)") from None
     years = _num(person, "years", "person", lo=1e-3, hi=100, default=80.0)
-    gsec = _table(raw, "genotype", "genotype")
+    gsec = _table(raw, "genotype")
     if "hla" not in gsec:
         raise InputError("genotype.hla", "is required, e.g. hla = 'DRB1*15:01, DQA1*01:02-DQB1*06:02'")
     _keys(gsec, {"hla", "aire", "foxp3", "ins_vntr", "ptpn22", "ctla4", "il2ra"}, "genotype")
@@ -203,7 +203,7 @@ def load_scenario(source: str | Path | dict) -> Scenario:
                                       intake=_num(ex, "intake_g_per_day", where, hi=1000)))
         else:
             raise InputError(f"{where}.type", f"{typ!r} is not allowed; use infection or diet")
-    typ_sec = _table(raw, "typical_exposures", "typical_exposures")
+    typ_sec = _table(raw, "typical_exposures")
     _keys(typ_sec, {"enabled"}, "typical_exposures")
     typical = bool(typ_sec.get("enabled", False))
     interventions = []
@@ -221,12 +221,12 @@ def load_scenario(source: str | Path | dict) -> Scenario:
             interventions.append(Intervention(typ, None, iv["at_onset"], _num(iv, "delay_days", where, default=0.0)))
         else:
             interventions.append(Intervention(typ, _age_days(iv, where, "at_")))
-    out = _table(raw, "output", "output")
+    out = _table(raw, "output")
     _keys(out, {"every_days"}, "output")
     every = _num(out, "every_days", "output", lo=0.01, hi=3650, default=30.0)
     from ..immune._parameters import check_parameter
 
-    params = {k: check_parameter(k, v) for k, v in _table(raw, "parameters", "parameters").items()}
+    params = {k: check_parameter(k, v) for k, v in _table(raw, "parameters").items()}
     return Scenario(name=str(person.get("name", "scenario")), sex=sex, birth=birth, years=years, genotype=genotype,
                     exposures=exposures, typical=typical, interventions=interventions, every_days=every,
                     parameters=dict(params))
