@@ -59,8 +59,13 @@ def test_twin_concordance_and_sibling_recurrence():
     assert tc["mz_pairwise"] == pytest.approx(2 / 4) and tc["mz_probandwise"] == pytest.approx(4 / 6)
     assert tc["dz_pairwise"] == pytest.approx(1 / 4) and tc["dz_probandwise"] == pytest.approx(2 / 5)
     sr = epi.sibling_recurrence_ratio(df)["t1d"]
-    assert sr["population_risk"] == pytest.approx(0.05)
+    assert sr["population_risk"] == pytest.approx(0.05) and sr["population_risk_from"] == "unrelated"
     assert sr["lambda_s"] == pytest.approx((2 / 3) / 0.05)
+    # a siblings-only run (no unrelated people): the population risk is the siblings' own marginal risk
+    sibs = df[df["relation"] == "sibling"]
+    sr = epi.sibling_recurrence_ratio(sibs)["t1d"]
+    assert sr["population_risk_from"] == "siblings" and sr["population_risk"] == pytest.approx(3 / 8)
+    assert sr["lambda_s"] == pytest.approx((2 / 3) / (3 / 8))
 
 
 def test_cumulative_incidence_without_censoring_equals_fraction():

@@ -225,14 +225,21 @@ def twin_concordance(df: pd.DataFrame, disease_list=None) -> dict:
 
 def sibling_recurrence_ratio(df: pd.DataFrame, disease_list=None) -> dict:
     """lambda_s = risk in siblings of affected probands (probandwise, sibling pairs) /
-    lifetime risk among unrelated people."""
+    population risk. The population risk is taken among unrelated people when the run has at
+    least as many of them as siblings, otherwise among the siblings themselves (their parents
+    are sampled from the population, so every sibling's marginal risk is the population risk;
+    a siblings-only run then still gives lambda_s). ``population_risk_from`` says which."""
     out = {}
+    unrelated = df["relation"] == "none"
+    siblings = df["relation"] == "sibling"
+    base_rows, base_from = (unrelated, "unrelated") if unrelated.sum() >= siblings.sum() else (siblings, "siblings")
     for dis in disease_list or diseases(df):
         col = f"onset_age_{dis}"
         c = concordance(*_pairs(df, "sibling", col))
-        base = df.loc[df["relation"] == "none", col].notna().mean() if (df["relation"] == "none").any() else np.nan
+        base = df.loc[base_rows, col].notna().mean() if base_rows.any() else np.nan
         rr = c["probandwise"]
         out[dis] = {"sibling_risk": rr, "population_risk": float(base) if np.isfinite(base) else None,
+                    "population_risk_from": base_from,
                     "lambda_s": (rr / base) if (rr is not None and base and np.isfinite(base)) else None}
     return out
 
