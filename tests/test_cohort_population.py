@@ -192,7 +192,7 @@ def test_exposure_override_moves_only_its_own_draws(pop):
 
     with pytest.raises(InputError, match="exposures.*islet_reach_share"):
         pop.with_exposures([("enterovirus", "no_such_share", 0.5)])
-    with pytest.raises(InputError, match=r"islet_reach_share = 1.5.*\[0, 1\]"):
+    with pytest.raises(InputError, match=r"islet_reach_share: 1.5 is outside \[0, 1\]"):
         pop.with_exposures([("enterovirus", "islet_reach_share", 1.5)])
 
 

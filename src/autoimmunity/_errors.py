@@ -7,7 +7,7 @@ exits with status 2, without a traceback.
 
 from __future__ import annotations
 
-__all__ = ["InputError", "require_generator", "require_count"]
+__all__ = ["InputError", "require_generator", "require_count", "require_amount"]
 
 
 class InputError(ValueError):
@@ -39,3 +39,21 @@ def require_count(value, field: str, minimum: int = 0) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         raise InputError(field, f"{value!r}: give an integer >= {minimum}")
     return int(value)
+
+
+def require_amount(value, field: str, units: str) -> float:
+    """Return ``value`` as a float if it is a finite number >= 0, and <= 1 when ``units`` is
+    "fraction" (rates, scales, amounts and shares of the model), else raise :class:`InputError`
+    naming ``field``."""
+    import numpy as np
+
+    if isinstance(value, bool):
+        raise InputError(field, f"{value!r} is not a number")
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise InputError(field, f"{value!r} is not a number") from None
+    hi = 1.0 if units == "fraction" else np.inf
+    if not (np.isfinite(v) and 0.0 <= v <= hi):
+        raise InputError(field, f"{value!r} is outside [0, {hi:g}] ({units})")
+    return v

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._errors import InputError
+from .._errors import InputError, require_amount
 from .._data import data_path
 
 __all__ = [
@@ -101,11 +101,7 @@ class PopulationData:
             if not hit.any():
                 raise InputError("exposures", f"{self.name}: no exposure row {stream}/{quantity}; "
                                  f"known: {', '.join(sorted(set(exp['stream'] + '/' + exp['quantity'])))}")
-            value = float(value)
-            units = str(exp.loc[hit, "units"].iloc[0])
-            if not np.isfinite(value) or value < 0 or (units == "fraction" and value > 1):
-                raise InputError("exposures", f"{stream}/{quantity} = {value!r}: give a "
-                                 f"{'fraction in [0, 1]' if units == 'fraction' else 'finite value >= 0'} ({units})")
+            value = require_amount(value, f"exposures.{stream}/{quantity}", str(exp.loc[hit, "units"].iloc[0]))
             exp.loc[hit, "value"] = value
         return replace(self, exposures=exp)
 

@@ -191,21 +191,11 @@ def check_parameter(name: str, value) -> float:
     """An override of parameter ``name`` as a float, or a one-line :class:`InputError`: the
     name must be known, and the value a finite number >= 0 (every parameter is a rate, scale
     or amount; 0 switches a mechanism off), at most 1 for a fraction."""
-    from .._errors import InputError
+    from .._errors import InputError, require_amount
 
     if name not in IDX:
         raise InputError("parameters", f"unknown parameter {name!r}; known: {', '.join(IDX)}")
-    where = f"parameters.{name}"
-    if isinstance(value, bool):
-        raise InputError(where, f"{value!r} is not a number")
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise InputError(where, f"{value!r} is not a number") from None
-    hi = 1.0 if PARAMETERS[IDX[name]].units == "fraction" else np.inf
-    if not (np.isfinite(v) and 0.0 <= v <= hi):
-        raise InputError(where, f"{value!r} is outside [0, {hi:g}] ({PARAMETERS[IDX[name]].units})")
-    return v
+    return require_amount(value, f"parameters.{name}", PARAMETERS[IDX[name]].units)
 
 
 def parameter_array(overrides: dict[str, float] | None = None) -> np.ndarray:
