@@ -103,3 +103,41 @@ def test_cohort_threads_do_not_change_results(tmp_path):
     run_cohort(tmp_path / "b", config, chunk_size=6, threads=2)
     a, b = load_cohort(tmp_path / "a"), load_cohort(tmp_path / "b")
     pd.testing.assert_frame_equal(a.drop(columns=["enterovirus_ages", "enterovirus_b_ages", "enterovirus_islet_ages"]), b.drop(columns=["enterovirus_ages", "enterovirus_b_ages", "enterovirus_islet_ages"]))
+
+
+def test_spectral_radius_estimate_sees_only_components_that_can_move(model):
+    """RKC's stage number follows the power-method estimate of the Jacobian's spectral radius.
+    A cleared pathogen's load is exactly zero with an exactly zero derivative, so no explicit
+    method ever moves it: its fast mode (growth or clearance, ~1-3/day) must not count. The
+    estimate must match the spectral radius of the Jacobian over the other components."""
+    from autoimmunity.immune import _kernel as K
+
+    persons, _ = _people(model, [Genotype(HLA)], 1.0, seed=8)
+    quiet = make_schedule(model, [{"diet": [(0.0, "gluten", 10.0)]}], 2 * YEAR)
+    y = simulate(model, persons, quiet, [], record=False).final[0].copy()
+    G, S = len(model.groups), len(model.sites)
+    scratch = (np.zeros(G), np.zeros(G), np.zeros((S, K.N_AS)))
+    diet = np.array([10.0])
+    args = (model.params, model.grp_tab, model.site_tab, model.path_tab, model.help_link, persons.pg[0],
+            persons.px[0], diet) + scratch
+
+    def f(x):
+        out = np.empty_like(x)
+        K.rhs(x, out, *args)
+        return out
+
+    fy = f(y)
+    jac = np.empty((y.size, y.size))
+    for j in range(y.size):
+        d = 1e-7 * max(abs(y[j]), 1e-6)
+        x = y.copy()
+        x[j] += d
+        jac[:, j] = (f(x) - fy) / d
+    moving = ~((y == 0.0) & (fy == 0.0))
+    assert (~moving).any(), "expected unexposed pathogens with exactly zero load"
+    full = np.abs(np.linalg.eigvals(jac)).max()
+    masked = np.abs(np.linalg.eigvals(jac[np.ix_(moving, moving)])).max()
+    assert full > 1.5 * masked  # the unexposed pathogens' modes dominate the full Jacobian
+    est, evals = K._spectral_radius(y, fy, np.zeros_like(y), np.empty_like(y), np.empty_like(y), *args)
+    assert 0 < evals <= K.RHO_ITERS
+    assert abs(est - masked) < 0.05 * masked

@@ -225,17 +225,6 @@ def algebraic(y, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigm
 
 
 @njit(cache=True, fastmath=False)
-def _presentation(g, y, par, grp_tab, pg, so):
-    """Presentation factor of group g (for modified antigens at the current deamidated share)."""
-    pres = pg[g, PG_PRES]
-    if grp_tab[g, GT_MOD] > 0.0:
-        infl = max(y[so + int(grp_tab[g, GT_SITE]) * NS + SI], 0.0)
-        m = par[I_DEAM0] + (par[I_DEAM1] - par[I_DEAM0]) * infl / (1.0 + infl)
-        pres = pres + m * (pg[g, PG_PRES_MOD] - pres)
-    return pres
-
-
-@njit(cache=True, fastmath=False)
 def rhs(y, dy, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma, antigen, alg_site):
     """dy/dt for one person (see module docstring for the layout)."""
     G = grp_tab.shape[0]
@@ -297,7 +286,13 @@ def rhs(y, dy, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma,
         for h in range(G):
             w = help_link[g, h]
             if w != 0.0:
-                help_ += w * max(y[h * NG + VE], 0.0) * _presentation(h, y, par, grp_tab, pg, so) * ag
+                # the helper's presentation factor (as in algebraic; written out: a call per term costs more than the term)
+                ph = pg[h, PG_PRES]
+                if grp_tab[h, GT_MOD] > 0.0:
+                    infl = max(y[so + int(grp_tab[h, GT_SITE]) * NS + SI], 0.0)
+                    m = par[I_DEAM0] + (par[I_DEAM1] - par[I_DEAM0]) * infl / (1.0 + infl)
+                    ph = ph + m * (pg[h, PG_PRES_MOD] - ph)
+                help_ += w * max(y[h * NG + VE], 0.0) * ph * ag
         hf = help_ / (par[I_HELPHALF] + help_)
         dy[o + VB] = (
             par[I_BREC] * pg[g, PG_B0] * ag * hf
@@ -364,11 +359,14 @@ _E1, _E3, _E4, _E5, _E6, _E7 = 71 / 57600, -71 / 16695, 71 / 1920, -17253 / 3392
 # switching between Dormand-Prince (DP5) and RKC
 STIFF_STEPS = 20  # consecutive full-length DP5 steps of at least STIFF_HMIN days, not capped by hmax ...
 STIFF_HMIN = 0.5  # ... after which the stretch is taken as stability-limited and RKC takes over
-RKC_BACK = 2.5  # back to DP5 when RKC's error-controlled step falls to h * rho < RKC_BACK (DP5 is stable there)
+RKC_BACK = 1.0  # back to DP5 when RKC's error-controlled step falls to h * rho < RKC_BACK (a transient DP5 resolves in fewer right-hand sides)
 RKC_EPS = 2.0 / 13.0  # RKC damping
 RKC_MAXS = 250  # most RKC stages
-RHO_SAFETY = 1.2  # spectral radius estimate: 3.3 / (mean DP5 step) x RHO_SAFETY
+RHO_SAFETY = 1.2  # spectral radius used by RKC: the power-method estimate x RHO_SAFETY
 RHO_UP, RHO_DECAY = 1.2, 0.97  # on a rejected RKC step rho grows; on accepted steps it relaxes back
+RHO_EVERY = 25  # accepted RKC steps between two power-method estimates (as in Sommeijer et al.'s RKC)
+RHO_ITERS = 20  # most power iterations per estimate
+RHO_FLOOR = 1e-3  # 1/day: smallest spectral radius used (the slowest rates in the model are ~1e-4/day)
 
 
 @njit(cache=True)
@@ -495,6 +493,63 @@ def _conditions_step(y0, f0, y1, f1, t0, t1, work, G, pred_tab, cond_start, cond
 
 
 @njit(cache=True)
+def _spectral_radius(y, fy, v, x, fx, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma, antigen, alg):
+    """Nonlinear power-method estimate of the spectral radius of the Jacobian at ``y``
+    (``fy`` = f(y)), the quantity that sets RKC's stage number (the approach of Sommeijer,
+    Shampine & Verwer 1997, section 3; our own implementation). ``v`` holds the direction of
+    the previous estimate (all zeros the first time) and is updated in place.
+
+    Only components that can move take part: a component that is exactly zero with an exactly
+    zero derivative (the load of a cleared pathogen without latency) stays exactly zero under
+    any explicit method, so its fast relaxation (innate and adaptive clearance, ~3/day) never
+    limits RKC's stability and must not inflate its stage number. The direction therefore
+    starts from ``fy`` (zero in those components) and is masked to the moving components.
+    Returns (estimate, right-hand-side evaluations)."""
+    n = y.shape[0]
+    ynrm = 0.0
+    vnrm = 0.0
+    for i in range(n):
+        if y[i] == 0.0 and fy[i] == 0.0:
+            v[i] = 0.0
+        ynrm += y[i] * y[i]
+        vnrm += v[i] * v[i]
+    if vnrm == 0.0:  # first estimate: start from the derivative
+        for i in range(n):
+            v[i] = fy[i]
+            vnrm += v[i] * v[i]
+    if vnrm == 0.0:  # exactly stationary: start from the state itself
+        for i in range(n):
+            v[i] = y[i]
+            vnrm += v[i] * v[i]
+    if vnrm == 0.0:
+        return RHO_FLOOR, 0
+    ynrm = np.sqrt(ynrm)
+    delta = 1.49e-8 * max(ynrm, 1e-8)  # sqrt(machine epsilon) relative to the state
+    est = 0.0
+    evals = 0
+    for it in range(RHO_ITERS):
+        vnrm = 0.0
+        for i in range(n):
+            vnrm += v[i] * v[i]
+        vnrm = np.sqrt(vnrm)
+        if vnrm == 0.0:
+            break
+        for i in range(n):
+            x[i] = y[i] + (delta / vnrm) * v[i]
+        rhs(x, fx, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma, antigen, alg)
+        evals += 1
+        dn = 0.0
+        for i in range(n):
+            v[i] = fx[i] - fy[i]
+            dn += v[i] * v[i]
+        prev = est
+        est = np.sqrt(dn) / delta
+        if it > 0 and abs(est - prev) <= 0.01 * est:
+            break
+    return max(est, RHO_FLOOR), evals
+
+
+@njit(cache=True)
 def _rkc_coefficients(s, tj, dj, ej, bj, mu, nu, mut, gat):
     """Coefficients of the s-stage RKC method (Sommeijer, Shampine & Verwer 1997, eqs. 2.5-2.8):
     Chebyshev polynomials T_j and their first two derivatives at w0 = 1 + eps/s^2."""
@@ -547,6 +602,7 @@ def _integrate_one(y, par, grp_tab, site_tab, path_tab, help_link, pg, px,
     k7 = np.empty(n)
     yt = np.empty(n)
     y5 = np.empty(n)
+    pdir = np.zeros(n)  # power-method direction (kept between estimates)
     # RKC coefficients
     tj = np.empty(RKC_MAXS + 1)
     dj = np.empty(RKC_MAXS + 1)
@@ -570,8 +626,9 @@ def _integrate_one(y, par, grp_tab, site_tab, path_tab, help_link, pg, px,
     stiff = False  # RKC in charge
     nstiff = 0  # consecutive full-length DP5 steps
     hsum = 0.0  # ... and their total length
-    rho = 0.0  # spectral radius estimate for RKC
-    rho0 = 0.0
+    rho = 0.0  # spectral radius used by RKC
+    rho0 = 0.0  # ... its latest power-method value (x RHO_SAFETY)
+    since_rho = 0  # accepted RKC steps since that estimate
     for iseg in range(nseg - 1):
         t0 = seg_t[iseg]
         t1 = seg_t[iseg + 1]
@@ -654,6 +711,14 @@ def _integrate_one(y, par, grp_tab, site_tab, path_tab, help_link, pg, px,
                     hn = hh * min(10.0, max(0.1, 0.8 * (1.0 / max(err, 1e-10)) ** (1.0 / 3.0)))
                     h = max(h, hn) if last else hn
                     rho = max(rho0, rho * RHO_DECAY)
+                    since_rho += 1
+                    if since_rho >= RHO_EVERY and not last:
+                        est, ev = _spectral_radius(y, k1, pdir, k6, yt, par, grp_tab, site_tab, path_tab, help_link,
+                                                   pg, px, diet, sigma, antigen, alg)
+                        nevals += ev
+                        rho0 = RHO_SAFETY * est
+                        rho = rho0
+                        since_rho = 0
                 else:
                     nrej += 1
                     h = hh * max(0.1, 0.8 * (1.0 / err) ** (1.0 / 3.0))
@@ -712,8 +777,12 @@ def _integrate_one(y, par, grp_tab, site_tab, path_tab, help_link, pg, px,
                     hsum += hh
                     if nstiff >= STIFF_STEPS:
                         stiff = True
-                        rho = RHO_SAFETY * 3.3 * nstiff / hsum
-                        rho0 = rho
+                        est, ev = _spectral_radius(y, k1, pdir, k6, yt, par, grp_tab, site_tab, path_tab, help_link,
+                                                   pg, px, diet, sigma, antigen, alg)
+                        nevals += ev
+                        rho0 = RHO_SAFETY * est
+                        rho = rho0
+                        since_rho = 0
                         nstiff = 0
                         hsum = 0.0
                         h = max(h, hh)
