@@ -672,23 +672,18 @@ def _integrate_one(y, par, grp_tab, site_tab, path_tab, help_link, pg, px,
                 if s < 2:
                     s = 2
                 _rkc_coefficients(s, tj, dj, ej, bj, mu, nu, mut, gat)
-                ym2 = k3  # Y_{j-2}
-                ym1 = k4  # Y_{j-1}
-                yj = k5
+                # stage values Y_{j-2} in k3 and Y_{j-1} in y5 (shifted by copying: rebinding array
+                # variables in the loop costs numba reference-count updates that outweigh the copy)
                 for i in range(n):
-                    ym2[i] = y[i]
-                    ym1[i] = y[i] + mut[1] * hh * k1[i]
+                    k3[i] = y[i]
+                    y5[i] = y[i] + mut[1] * hh * k1[i]
                 for j in range(2, s + 1):
-                    rhs(ym1, k2, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma, antigen, alg)
+                    rhs(y5, k2, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma, antigen, alg)
                     a = 1.0 - mu[j] - nu[j]
                     for i in range(n):
-                        yj[i] = a * y[i] + mu[j] * ym1[i] + nu[j] * ym2[i] + hh * (mut[j] * k2[i] + gat[j] * k1[i])
-                    tmp = ym2
-                    ym2 = ym1
-                    ym1 = yj
-                    yj = tmp
-                for i in range(n):
-                    y5[i] = ym1[i]
+                        yj = a * y[i] + mu[j] * y5[i] + nu[j] * k3[i] + hh * (mut[j] * k2[i] + gat[j] * k1[i])
+                        k3[i] = y5[i]
+                        y5[i] = yj
                 rhs(y5, k7, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma, antigen, alg)
                 nevals += s
                 err = 0.0
