@@ -664,6 +664,13 @@ def _integrate_one(y, par, grp_tab, site_tab, path_tab, help_link, pg, px,
             last = hh >= tend - t - 1e-12
             if stiff:
                 # ---------------------------------------------------------------- RKC step
+                if since_rho >= RHO_EVERY:
+                    est, ev = _spectral_radius(y, k1, pdir, k6, yt, par, grp_tab, site_tab, path_tab, help_link,
+                                               pg, px, diet, sigma, antigen, alg)
+                    nevals += ev
+                    rho0 = RHO_SAFETY * est
+                    rho = rho0
+                    since_rho = 0
                 s = 1 + int(np.sqrt(1.0 + 1.54 * hh * rho))
                 if s > RKC_MAXS:
                     s = RKC_MAXS
@@ -707,13 +714,6 @@ def _integrate_one(y, par, grp_tab, site_tab, path_tab, help_link, pg, px,
                     h = max(h, hn) if last else hn
                     rho = max(rho0, rho * RHO_DECAY)
                     since_rho += 1
-                    if since_rho >= RHO_EVERY and not last:
-                        est, ev = _spectral_radius(y, k1, pdir, k6, yt, par, grp_tab, site_tab, path_tab, help_link,
-                                                   pg, px, diet, sigma, antigen, alg)
-                        nevals += ev
-                        rho0 = RHO_SAFETY * est
-                        rho = rho0
-                        since_rho = 0
                 else:
                     nrej += 1
                     h = hh * max(0.1, 0.8 * (1.0 / err) ** (1.0 / 3.0))
@@ -772,12 +772,7 @@ def _integrate_one(y, par, grp_tab, site_tab, path_tab, help_link, pg, px,
                     hsum += hh
                     if nstiff >= STIFF_STEPS:
                         stiff = True
-                        est, ev = _spectral_radius(y, k1, pdir, k6, yt, par, grp_tab, site_tab, path_tab, help_link,
-                                                   pg, px, diet, sigma, antigen, alg)
-                        nevals += ev
-                        rho0 = RHO_SAFETY * est
-                        rho = rho0
-                        since_rho = 0
+                        since_rho = RHO_EVERY  # estimate rho before the first RKC step
                         nstiff = 0
                         hsum = 0.0
                         h = max(h, hh)
