@@ -625,7 +625,6 @@ def _integrate_one(y, par, grp_tab, site_tab, path_tab, help_link, pg, px,
     extinct = par[I_EXTINCT]
     stiff = False  # RKC in charge
     nstiff = 0  # consecutive full-length DP5 steps
-    hsum = 0.0  # ... and their total length
     rho = 0.0  # spectral radius used by RKC
     rho0 = 0.0  # ... its latest power-method value (x RHO_SAFETY)
     since_rho = 0  # accepted RKC steps since that estimate
@@ -642,7 +641,6 @@ def _integrate_one(y, par, grp_tab, site_tab, path_tab, help_link, pg, px,
                 h = min(h, 0.01)
                 stiff = False  # an infection starts: dynamics, back to DP5
                 nstiff = 0
-                hsum = 0.0
         t = t0
         # samples exactly at t0
         while isample < ns and sample_t[isample] <= t + 1e-12:
@@ -763,18 +761,15 @@ def _integrate_one(y, par, grp_tab, site_tab, path_tab, help_link, pg, px,
                     h = hh * min(5.0, max(0.2, fac))
                 else:
                     h = max(h, hh * min(5.0, max(0.2, fac)))
-                # a long run of full-length steps of similar size: stability-limited (rho ~ 3.3 / h)
+                # a long run of full-length steps: stability-limited, RKC takes over (rho by the power method)
                 if last or capped or hh < STIFF_HMIN:
                     nstiff = 0
-                    hsum = 0.0
                 else:
                     nstiff += 1
-                    hsum += hh
                     if nstiff >= STIFF_STEPS:
                         stiff = True
                         since_rho = RHO_EVERY  # estimate rho before the first RKC step
                         nstiff = 0
-                        hsum = 0.0
                         h = max(h, hh)
             else:
                 nrej += 1
