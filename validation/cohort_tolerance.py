@@ -6,7 +6,7 @@ each candidate (tolerances, longest step), and
 prints, per candidate: right-hand-side evaluations per life, whether the same people have the
 same events, and how many event ages move by more than 0.05 y.
 
-    python validation/cohort_tolerance.py [--n 1000] [--horizon 80] [--seed 1] [--islet-reach R]
+    python validation/cohort_tolerance.py [--n 1000] [--horizon 80] [--seed 1] [--islet-reach R] [--loose]
 
 About 2 minutes for 1,000 people on 2 cores. ``--islet-reach 1`` sends every enterovirus B
 infection to the islets (instead of the calibrated share), which gives several times more events
@@ -59,9 +59,14 @@ def main(argv=None) -> int:
     from autoimmunity.cohort import CohortPlan, load_population, sample_families
 
     plan = CohortPlan(args.n)
+    from autoimmunity._errors import InputError
+
     pop = load_population("europe")
     if args.islet_reach is not None:
-        pop = pop.with_exposures([("enterovirus", "islet_reach_share", args.islet_reach)])
+        try:
+            pop = pop.with_exposures([("enterovirus", "islet_reach_share", args.islet_reach)])
+        except InputError as exc:
+            ap.exit(2, f"error: {exc}\n")
     people, seeds = sample_families(pop, plan, args.seed, 0, plan.n_families, args.horizon)
     ref, ref_work = run(people, seeds, args.horizon, 1e-6, 1e-9)
     events = np.isfinite(ref)
