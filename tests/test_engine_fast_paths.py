@@ -141,3 +141,29 @@ def test_spectral_radius_estimate_sees_only_components_that_can_move(model):
     est, evals = K._spectral_radius(y, fy, np.zeros_like(y), np.empty_like(y), np.empty_like(y), *args)
     assert 0 < evals <= K.RHO_ITERS
     assert abs(est - masked) < 0.05 * masked
+
+
+def test_sparse_tables_hold_the_dense_definitions(model):
+    """The kernel reads B-cell help partners from a packed sparse table and each pathogen's
+    specific group from ``path_tab``; both must say what the dense definitions say."""
+    from autoimmunity.immune import _kernel as K
+    from autoimmunity.immune._model import pack_links
+
+    rng = np.random.default_rng(3)
+    dense = np.where(rng.random((7, 7)) < 0.3, rng.random((7, 7)), 0.0)
+    dense[2] = 0.0  # a group without partners
+    packed = pack_links(dense)
+    back = np.zeros_like(dense)
+    for g in range(7):
+        for j in range(int(packed[g, 0])):
+            back[g, int(packed[g, 1 + 2 * j])] = packed[g, 2 + 2 * j]
+    np.testing.assert_array_equal(back, dense)
+    assert packed[2, 0] == 0
+    labels = [g.symbol for g in model.groups]
+    partners = {labels[g]: {labels[int(model.help_link[g, 1 + 2 * j])] for j in range(int(model.help_link[g, 0]))}
+                for g in range(len(labels))}
+    assert partners["TGM2"] == {"TGM2", "GDA9"} and partners["GDA9"] == {"GDA9", "TGM2"}  # tTG-gliadin complexes
+    assert partners["INS"] == {"INS"}
+    for p, spec in enumerate(model.pathogens):
+        g = int(model.path_tab[p, K.PT_GROUP])
+        assert model.groups[g].kind == "pathogen" and model.groups[g].source == spec.name

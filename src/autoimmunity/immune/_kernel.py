@@ -53,8 +53,8 @@ N_PX = 4
 ST_GUT, ST_REGEN, ST_SENS, ST_KILLHALF, ST_DEBCLEAR, ST_DANGER0, ST_STEM = range(7)
 N_ST = 7
 # pathogen table columns (path_tab[p, k])
-PT_SITE, PT_REP, PT_CAP, PT_INNATE, PT_CYTO, PT_CYTOHALF, PT_LATENT, PT_REACT, PT_PAMP = range(9)
-N_PT = 9
+PT_SITE, PT_REP, PT_CAP, PT_INNATE, PT_CYTO, PT_CYTOHALF, PT_LATENT, PT_REACT, PT_PAMP, PT_GROUP = range(10)
+N_PT = 10
 # group table columns (grp_tab[g, k])
 GT_SITE, GT_KIND, GT_SOURCE, GT_EXPR, GT_ABDECAY, GT_MOD = range(6)
 N_GT = 6
@@ -136,7 +136,9 @@ I_TCAP = IDX["treg_capacity"]
 
 # algebraic outputs per site (alg_site[s, k])
 AS_COSTIM, AS_IL2, AS_IFNG, AS_IL17, AS_IL10, AS_TGFB, AS_KILL, AS_DANGER = range(8)
-N_AS = 8
+# ... and the per-site factors every group at the site shares (rhs reads them; not outputs)
+AS_F2, AS_F2R, AS_ITREG = range(8, 11)
+N_AS = 11
 
 
 @njit(cache=True, fastmath=False)
@@ -149,7 +151,15 @@ def algebraic(y, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigm
     so = G * NG
     po = so + S * NS
     foxp3 = px[PX_FOXP3]
-    # antigen amounts and signals
+    # antigen amounts and signals, and their per-site sums in the same pass over the groups
+    # (summed per site in group order; the site's output columns hold the sums until the site
+    # loop below overwrites them)
+    for s in range(S):
+        alg_site[s, AS_IL10] = 0.0  # Treg signal
+        alg_site[s, AS_TGFB] = 0.0  # Tregs
+        alg_site[s, AS_IFNG] = 0.0  # effector signal
+        alg_site[s, AS_IL17] = 0.0  # self-specific effector signal
+    ifng_total = 0.0  # IFN-gamma/TNF made at all sites together (a share circulates to every site)
     for g in range(G):
         s = int(grp_tab[g, GT_SITE])
         kind = int(grp_tab[g, GT_KIND])
@@ -173,27 +183,22 @@ def algebraic(y, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigm
             infl = max(I, 0.0)
             m = par[I_DEAM0] + (par[I_DEAM1] - par[I_DEAM0]) * infl / (1.0 + infl)
             pres = pres + m * (pg[g, PG_PRES_MOD] - pres)
-        sigma[g] = pres * a / (1.0 + a)
-    # IFN-gamma/TNF made at all sites together (a share circulates to every site)
-    ifng_total = 0.0
-    for g in range(G):
-        ifng_total += par[I_IFNEFF] * max(y[g * NG + VE], 0.0) * sigma[g]
-    # per-site sums
+        sg = pres * a / (1.0 + a)
+        sigma[g] = sg
+        E = y[g * NG + VE]
+        ifng_total += par[I_IFNEFF] * max(E, 0.0) * sg
+        R = max(y[g * NG + VR], 0.0)
+        E = max(E, 0.0)
+        alg_site[s, AS_IL10] += R * sg * px[PX_PTPN22]
+        alg_site[s, AS_TGFB] += R
+        alg_site[s, AS_IFNG] += E * sg
+        if kind == KIND_SELF:
+            alg_site[s, AS_IL17] += E * sg
     for s in range(S):
-        treg_sig = 0.0
-        treg_tot = 0.0
-        eff_sig = 0.0
-        self_eff = 0.0
-        for g in range(G):
-            if int(grp_tab[g, GT_SITE]) != s:
-                continue
-            R = max(y[g * NG + VR], 0.0)
-            E = max(y[g * NG + VE], 0.0)
-            treg_sig += R * sigma[g] * px[PX_PTPN22]
-            treg_tot += R
-            eff_sig += E * sigma[g]
-            if int(grp_tab[g, GT_KIND]) == KIND_SELF:
-                self_eff += E * sigma[g]
+        treg_sig = alg_site[s, AS_IL10]
+        treg_tot = alg_site[s, AS_TGFB]
+        eff_sig = alg_site[s, AS_IFNG]
+        self_eff = alg_site[s, AS_IL17]
         I = max(y[so + s * NS + SI], 0.0)
         supp = px[PX_CTLA4] * (foxp3 * par[I_POLYTREG] + par[I_TREGSUPP] * treg_sig) + par[I_IL10] * treg_sig
         c = I / (I + par[I_COSTIMHALF] * (1.0 + supp))
@@ -222,6 +227,10 @@ def algebraic(y, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigm
         alg_site[s, AS_TGFB] = tgfb
         alg_site[s, AS_KILL] = kill
         alg_site[s, AS_DANGER] = danger
+        alg_site[s, AS_F2] = il2 / (par[I_IL2HALF] + il2)  # effector IL-2 signal
+        il2r = par[I_TREGIL2] * il2 * px[PX_IL2RA]
+        alg_site[s, AS_F2R] = il2r / (par[I_IL2HALF] + il2r)  # Treg IL-2 signal (CD25-high)
+        alg_site[s, AS_ITREG] = foxp3 * tgfb / (par[I_ITREGHALF] + tgfb)  # share of tolerogenic recruitment made iTreg
 
 
 @njit(cache=True, fastmath=False)
@@ -238,8 +247,6 @@ def rhs(y, dy, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma,
         o = g * NG
         s = int(grp_tab[g, GT_SITE])
         c = alg_site[s, AS_COSTIM]
-        il2 = alg_site[s, AS_IL2]
-        tgfb = alg_site[s, AS_TGFB]
         sg = sigma[g]
         N = y[o + VN]
         A = y[o + VA]
@@ -250,18 +257,18 @@ def rhs(y, dy, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma,
         PS = y[o + VPS]
         PLc = y[o + VPL]
         AB = y[o + VAB]
-        f2 = il2 / (par[I_IL2HALF] + il2)
-        il2r = par[I_TREGIL2] * il2 * px[PX_IL2RA]
-        f2r = il2r / (par[I_IL2HALF] + il2r)
+        f2 = alg_site[s, AS_F2]
+        f2r = alg_site[s, AS_F2R]
         rec = par[I_RECRUIT] * sg * N
-        frac_itreg = foxp3 * tgfb / (par[I_ITREGHALF] + tgfb)
+        frac_itreg = alg_site[s, AS_ITREG]
         # recall competes for antigen and APCs like proliferation (halved at effector_capacity):
         # proliferative recall without it is an unbounded effector-memory loop under chronic antigen
         crowd = 1.0 + max(E, 0.0) / par[I_ECAP]  # effectors of this specificity compete for antigen
         recall = par[I_RECALL] * sg * c * M / crowd
         dy[o + VN] = par[I_NAIVE_TURN] * (pg[g, PG_N0] - N) - rec
         dy[o + VA] = rec * (1.0 - c) * (1.0 - frac_itreg) - par[I_ANERGLOSS] * A
-        sat = sg / (par[I_SIGHALF] + sg) / crowd
+        satg = sg / (par[I_SIGHALF] + sg)  # saturation of the TCR signal (effectors and Tregs)
+        sat = satg / crowd
         dy[o + VE] = rec * c + recall + par[I_PROLIF] * sat * f2 * E - (par[I_EDEATH] + par[I_MEMFORM]) * E
         # memory formation fills a niche of the same scale as the effector capacity (IL-7/IL-15
         # homeostatic space), so chronic stimulation cannot grow one memory pool without bound
@@ -269,7 +276,7 @@ def rhs(y, dy, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma,
         R0 = pg[g, PG_R0] * foxp3
         # Treg expansion saturates with the Tregs of this specificity (their own niche),
         # not with the conventional effectors they are meant to control
-        sat_r = sg / (par[I_SIGHALF] + sg) / (1.0 + max(R, 0.0) / par[I_TCAP])
+        sat_r = satg / (1.0 + max(R, 0.0) / par[I_TCAP])
         dy[o + VR] = (
             par[I_TREGTURN] * (R0 - R)
             + foxp3 * par[I_TREGPROL] * sat_r * px[PX_PTPN22] * f2r * R
@@ -283,16 +290,16 @@ def rhs(y, dy, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma,
         # signal is its presentation factor x the B cell's antigen occupancy, not the DC signal
         ag = antigen[g] / (par[I_BAGHALF] + antigen[g])
         help_ = 0.0
-        for h in range(G):
-            w = help_link[g, h]
-            if w != 0.0:
-                # the helper's presentation factor (as in algebraic; written out: a call per term costs more than the term)
-                ph = pg[h, PG_PRES]
-                if grp_tab[h, GT_MOD] > 0.0:
-                    infl = max(y[so + int(grp_tab[h, GT_SITE]) * NS + SI], 0.0)
-                    m = par[I_DEAM0] + (par[I_DEAM1] - par[I_DEAM0]) * infl / (1.0 + infl)
-                    ph = ph + m * (pg[h, PG_PRES_MOD] - ph)
-                help_ += w * max(y[h * NG + VE], 0.0) * ph * ag
+        for j in range(int(help_link[g, 0])):  # the groups linked to g (sparse: see build_model)
+            h = int(help_link[g, 1 + 2 * j])
+            w = help_link[g, 2 + 2 * j]
+            # the helper's presentation factor (as in algebraic; written out: a call per term costs more than the term)
+            ph = pg[h, PG_PRES]
+            if grp_tab[h, GT_MOD] > 0.0:
+                infl = max(y[so + int(grp_tab[h, GT_SITE]) * NS + SI], 0.0)
+                m = par[I_DEAM0] + (par[I_DEAM1] - par[I_DEAM0]) * infl / (1.0 + infl)
+                ph = ph + m * (pg[h, PG_PRES_MOD] - ph)
+            help_ += w * max(y[h * NG + VE], 0.0) * ph * ag
         hf = help_ / (par[I_HELPHALF] + help_)
         dy[o + VB] = (
             par[I_BREC] * pg[g, PG_B0] * ag * hf
@@ -321,10 +328,10 @@ def rhs(y, dy, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma,
         # adaptive clearance: stimulated effector and memory cells specific for this pathogen, antibodies
         xeff = 0.0
         abp = 0.0
-        for g in range(G):
-            if int(grp_tab[g, GT_KIND]) == KIND_PATHOGEN and int(grp_tab[g, GT_SOURCE]) == p:
-                xeff += max(y[g * NG + VE], 0.0)
-                abp += max(y[g * NG + VAB], 0.0)
+        g = int(path_tab[p, PT_GROUP])  # the group specific for this pathogen (-1: none)
+        if g >= 0:
+            xeff = max(y[g * NG + VE], 0.0)
+            abp = max(y[g * NG + VAB], 0.0)
         clear = path_tab[p, PT_INNATE] * Q + par[I_EFFCLEAR] * xeff + par[I_ABCLEAR] * abp
         dy[o + PV] = path_tab[p, PT_REP] * V * (F - V / path_tab[p, PT_CAP]) - clear * V + path_tab[p, PT_REACT] * L
         Vp = max(V, 0.0)

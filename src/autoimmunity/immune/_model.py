@@ -96,7 +96,7 @@ class Model:
     grp_tab: np.ndarray
     site_tab: np.ndarray
     path_tab: np.ndarray
-    help_link: np.ndarray
+    help_link: np.ndarray  # B-cell help partners per group, packed by :func:`pack_links`
     pred_tab: np.ndarray
     cond_start: np.ndarray
     cond_count: np.ndarray
@@ -142,6 +142,22 @@ class Model:
         for p in self.pathogens:
             out += [(p.name, v) for v in PATHOGEN_VARS]
         return out
+
+
+def pack_links(dense: np.ndarray) -> np.ndarray:
+    """The nonzero entries of a square link-weight matrix, row by row, in the kernel's sparse
+    layout: ``out[g, 0]`` is the number of partners of ``g``; partner ``j`` (in increasing index
+    order) is ``out[g, 1 + 2j]`` with weight ``out[g, 2 + 2j]``. The right-hand side visits
+    only the partners instead of every pair of groups."""
+    G = dense.shape[0]
+    width = int((dense != 0).sum(axis=1).max()) if G else 0
+    out = np.zeros((G, 1 + 2 * width))
+    for g in range(G):
+        partners = np.flatnonzero(dense[g])
+        out[g, 0] = len(partners)
+        out[g, 1:1 + 2 * len(partners):2] = partners
+        out[g, 2:2 + 2 * len(partners):2] = dense[g, partners]
+    return out
 
 
 def build_model(diseases=None, pathogens=None, params: dict | None = None) -> Model:
@@ -207,7 +223,10 @@ def build_model(diseases=None, pathogens=None, params: dict | None = None) -> Mo
     path_tab = np.zeros((P, K.N_PT))
     for i, p in enumerate(pspecs):
         path_tab[i] = [sites.index(p.site), p.replication, p.capacity, p.innate_clearance, p.cytolysis,
-                       p.cytolysis_half, p.latency, p.reactivation, p.pamp_half]
+                       p.cytolysis_half, p.latency, p.reactivation, p.pamp_half, -1.0]
+    for i, g in enumerate(groups):  # the one group specific for each pathogen (its effectors and antibodies clear it)
+        if g.kind == "pathogen":
+            path_tab[pnames.index(g.source), K.PT_GROUP] = i
     help_link = np.eye(G)
     for d in dspecs:
         for a, b in d.complexes:
@@ -215,6 +234,7 @@ def build_model(diseases=None, pathogens=None, params: dict | None = None) -> Mo
             if ia is not None and ib is not None:
                 help_link[ia, ib] = 1.0
                 help_link[ib, ia] = 1.0
+    help_link = pack_links(help_link)
     # conditions: autoantibody positivity per self group, then stages and clinical per disease
     preds, starts, counts, durs, conds = [], [], [], [], []
 
@@ -327,7 +347,7 @@ def algebraic_at(model: Model, persons: PersonInputs, i: int, y: np.ndarray, die
     sigma, antigen, alg = np.zeros(G), np.zeros(G), np.zeros((S, K.N_AS))
     K.algebraic(np.asarray(y, dtype=np.float64), model.params, model.grp_tab, model.site_tab, model.path_tab,
                 model.help_link, persons.pg[i], persons.px[i], np.asarray(diet, dtype=np.float64), sigma, antigen, alg)
-    return sigma, antigen, alg
+    return sigma, antigen, alg[:, :len(SITE_ALGEBRAIC)]
 
 
 def reference_solve(model: Model, persons: PersonInputs, schedule: Schedule, sample_t, i: int = 0, *,
