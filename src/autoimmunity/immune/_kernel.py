@@ -141,7 +141,13 @@ AS_F2, AS_F2R, AS_ITREG = range(8, 11)
 N_AS = 11
 
 
-@njit(cache=True, fastmath=False)
+# The functions called once or more per right-hand side or step are compiled without numba's
+# reference counting (``_nrt=False``): they never allocate, and the atomic increment/decrement
+# of every array argument on each call cost ~8% of the engine (perf profile, session 13).
+# fastmath stays off: fused multiply-add would make results depend on the CPU a worker runs on.
+
+
+@njit(cache=True, fastmath=False, _nrt=False)
 def algebraic(y, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma, antigen, alg_site):
     """Quasi-steady-state quantities: antigen amounts, T-cell signal per group, and per
     site costimulation, cytokines, tissue killing rate and danger."""
@@ -233,7 +239,7 @@ def algebraic(y, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigm
         alg_site[s, AS_ITREG] = foxp3 * tgfb / (par[I_ITREGHALF] + tgfb)  # share of tolerogenic recruitment made iTreg
 
 
-@njit(cache=True, fastmath=False)
+@njit(cache=True, fastmath=False, _nrt=False)
 def rhs(y, dy, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma, antigen, alg_site):
     """dy/dt for one person (see module docstring for the layout)."""
     G = grp_tab.shape[0]
@@ -376,7 +382,7 @@ RHO_ITERS = 20  # most power iterations per estimate
 RHO_FLOOR = 1e-3  # 1/day: smallest spectral radius used (the slowest rates in the model are ~1e-4/day)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _accept(y, y5, k1, k7, t, po, extinct, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma, antigen, alg):
     """Take an accepted step (state and first-stage derivative from ``y5``/``k7``), then apply
     the discrete extinction of a pathogen below one infectious unit (re-evaluating the
@@ -394,7 +400,7 @@ def _accept(y, y5, k1, k7, t, po, extinct, par, grp_tab, site_tab, path_tab, hel
     return extra
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _record(y, t, isample, sample_t, rec_vars, out):
     """Copy the recorded variables into every sample time reached by ``t``; returns the next sample index."""
     while isample < sample_t.shape[0] and sample_t[isample] <= t + 1e-9:
@@ -404,7 +410,7 @@ def _record(y, t, isample, sample_t, rec_vars, out):
     return isample
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _take_step(y, y5, k1, k7, t, tn, work, G, pred_tab, cond_start, cond_count, cond_dur, cond_run, cond_first,
                npos_thr, po, extinct, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma, antigen, alg,
                isample, sample_t, rec_vars, out):
@@ -418,27 +424,37 @@ def _take_step(y, y5, k1, k7, t, tn, work, G, pred_tab, cond_start, cond_count, 
     return _record(y, tn, isample, sample_t, rec_vars, out), extra
 
 
-@njit(cache=True)
-def _holds(y, k, G, pred_tab, cond_start, cond_count, npos_thr):
-    """Whether clinical condition ``k`` (a conjunction of predicates) holds at state ``y``."""
+@njit(cache=True, _nrt=False)
+def _positive(y, G, npos_thr):
+    """Bitmask of the groups whose antibody titre is above the positivity threshold."""
+    mask = 0
+    for g in range(G):
+        if y[g * NG + VAB] > npos_thr:
+            mask |= 1 << g
+    return mask
+
+
+@njit(cache=True, _nrt=False)
+def _holds(y, positive, k, G, pred_tab, cond_start, cond_count):
+    """Whether clinical condition ``k`` (a conjunction of predicates) holds at state ``y``
+    whose antibody-positive groups are ``positive`` (:func:`_positive`)."""
     so = G * NG
     for j in range(cond_start[k], cond_start[k] + cond_count[k]):
         if int(pred_tab[j, 0]) == 0:  # tissue function below threshold
             if not (y[so + int(pred_tab[j, 1]) * NS + SF] < pred_tab[j, 2]):
                 return False
         else:  # at least k antibodies of a group set positive (bitmask in column 1)
-            mask = int(pred_tab[j, 1])
+            both = int(pred_tab[j, 1]) & positive
             n = 0
-            for g in range(G):
-                if (mask >> g) & 1:
-                    if y[g * NG + VAB] > npos_thr:
-                        n += 1
+            while both:
+                both &= both - 1
+                n += 1
             if n < int(pred_tab[j, 3]):
                 return False
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _hermite(y0, f0, y1, f1, h, theta, out):
     """Cubic Hermite interpolant of a step (states and derivatives at both ends) at t0 + theta h."""
     t2 = theta * theta
@@ -451,13 +467,14 @@ def _hermite(y0, f0, y1, f1, h, theta, out):
         out[i] = a0 * y0[i] + b0 * f0[i] + a1 * y1[i] + b1 * f1[i]
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _conditions_point(y, t, G, pred_tab, cond_start, cond_count, cond_dur, cond_run, cond_first, npos_thr):
     """Conditions at one instant (the start of a segment)."""
+    positive = _positive(y, G, npos_thr)
     for k in range(cond_start.shape[0]):
         if cond_first[k] == cond_first[k]:  # already recorded (not NaN)
             continue
-        if _holds(y, k, G, pred_tab, cond_start, cond_count, npos_thr):
+        if _holds(y, positive, k, G, pred_tab, cond_start, cond_count):
             if not (cond_run[k] == cond_run[k]):
                 cond_run[k] = t
             if t - cond_run[k] >= cond_dur[k]:
@@ -466,7 +483,7 @@ def _conditions_point(y, t, G, pred_tab, cond_start, cond_count, cond_dur, cond_
             cond_run[k] = np.nan
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _conditions_step(y0, f0, y1, f1, t0, t1, work, G, pred_tab, cond_start, cond_count, cond_dur, cond_run, cond_first,
                      npos_thr):
     """Record the first time each clinical condition has held for its minimum duration; the
@@ -475,18 +492,22 @@ def _conditions_step(y0, f0, y1, f1, t0, t1, work, G, pred_tab, cond_start, cond
     interpolant first satisfies the condition (bisection to 1e-6 days), so recorded times do
     not depend on the step sizes."""
     h = t1 - t0
+    pos1 = _positive(y1, G, npos_thr)
+    pos0 = -1  # computed when first needed
     for k in range(cond_start.shape[0]):
         if cond_first[k] == cond_first[k]:  # already recorded (not NaN)
             continue
-        if _holds(y1, k, G, pred_tab, cond_start, cond_count, npos_thr):
+        if _holds(y1, pos1, k, G, pred_tab, cond_start, cond_count):
             if not (cond_run[k] == cond_run[k]):
-                if h > 0.0 and not _holds(y0, k, G, pred_tab, cond_start, cond_count, npos_thr):
+                if pos0 < 0:
+                    pos0 = _positive(y0, G, npos_thr)
+                if h > 0.0 and not _holds(y0, pos0, k, G, pred_tab, cond_start, cond_count):
                     lo = 0.0
                     hi = 1.0
                     while (hi - lo) * h > 1e-6:
                         mid = 0.5 * (lo + hi)
                         _hermite(y0, f0, y1, f1, h, mid, work)
-                        if _holds(work, k, G, pred_tab, cond_start, cond_count, npos_thr):
+                        if _holds(work, _positive(work, G, npos_thr), k, G, pred_tab, cond_start, cond_count):
                             hi = mid
                         else:
                             lo = mid
@@ -499,7 +520,7 @@ def _conditions_step(y0, f0, y1, f1, t0, t1, work, G, pred_tab, cond_start, cond
             cond_run[k] = np.nan
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _spectral_radius(y, fy, v, x, fx, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma, antigen, alg):
     """Nonlinear power-method estimate of the spectral radius of the Jacobian at ``y``
     (``fy`` = f(y)), the quantity that sets RKC's stage number (the approach of Sommeijer,
@@ -556,7 +577,7 @@ def _spectral_radius(y, fy, v, x, fx, par, grp_tab, site_tab, path_tab, help_lin
     return max(est, RHO_FLOOR), evals
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _rkc_coefficients(s, tj, dj, ej, bj, mu, nu, mut, gat):
     """Coefficients of the s-stage RKC method (Sommeijer, Shampine & Verwer 1997, eqs. 2.5-2.8):
     Chebyshev polynomials T_j and their first two derivatives at w0 = 1 + eps/s^2."""
@@ -619,6 +640,7 @@ def _integrate_one(y, par, grp_tab, site_tab, path_tab, help_link, pg, px,
     nu = np.empty(RKC_MAXS + 1)
     mut = np.empty(RKC_MAXS + 1)
     gat = np.empty(RKC_MAXS + 1)
+    s_coef = 0  # stage number the coefficient arrays hold
     diet = np.zeros(seg_diet.shape[1])
     nseg = seg_t.shape[0]
     ns = sample_t.shape[0]
@@ -683,7 +705,9 @@ def _integrate_one(y, par, grp_tab, site_tab, path_tab, help_link, pg, px,
                     last = False
                 if s < 2:
                     s = 2
-                _rkc_coefficients(s, tj, dj, ej, bj, mu, nu, mut, gat)
+                if s != s_coef:  # the coefficients depend on the stage number only
+                    _rkc_coefficients(s, tj, dj, ej, bj, mu, nu, mut, gat)
+                    s_coef = s
                 # stage values Y_{j-2} in k3 and Y_{j-1} in y5 (shifted by copying: rebinding array
                 # variables in the loop costs numba reference-count updates that outweigh the copy)
                 for i in range(n):
