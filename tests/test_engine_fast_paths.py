@@ -167,3 +167,24 @@ def test_sparse_tables_hold_the_dense_definitions(model):
     for p, spec in enumerate(model.pathogens):
         g = int(model.path_tab[p, K.PT_GROUP])
         assert model.groups[g].kind == "pathogen" and model.groups[g].source == spec.name
+
+
+def test_condition_predicates_count_positive_antibodies(model):
+    """Clinical conditions read antibody positivity from one bitmask per state: a predicate
+    "at least k of this antigen set positive" must count exactly the set's positive groups."""
+    from autoimmunity.immune import _kernel as K
+
+    G = len(model.groups)
+    y = np.zeros(model.n_state)
+    thr = model.params[K.I_ABPOS]
+    islet = [i for i, g in enumerate(model.groups) if g.site == "pancreatic_islet" and g.kind == "self"]
+    stage1 = model.conditions.index(("t1d", "stage1"))
+    for n_pos in range(len(islet) + 1):
+        y[:] = 0.0
+        for i in islet[:n_pos]:
+            y[i * K.NG + K.VAB] = 2.0 * thr
+        y[model.groups.index(next(g for g in model.groups if g.symbol == "TGM2")) * K.NG + K.VAB] = 2.0 * thr
+        positive = K._positive(y, G, thr)
+        assert bin(positive).count("1") == n_pos + 1
+        holds = K._holds(y, positive, stage1, G, model.pred_tab, model.cond_start, model.cond_count)
+        assert holds == (n_pos >= 2)  # stage 1: two or more islet autoantibodies (anti-tTG does not count)
