@@ -88,3 +88,18 @@ def test_every_shipped_dq_molecule_has_a_matrix():
 def test_bad_peptides_are_rejected(peptide, message):
     with pytest.raises(InputError, match=message):
         bind("DRB1*04:01", peptide)
+
+
+@pytest.mark.parametrize("molecule", ["DRB1*04:01", "HLA-DQA1*05:01-DQB1*02:01"])
+@pytest.mark.parametrize("length", [9, 15])
+def test_background_scores_equal_the_gathered_sum(molecule, length):
+    """The %rank background is summed position by position (fast); it must equal the plain
+    gathered sum over the nine core positions to the last bit, so ranks and everything cached
+    downstream of them do not change."""
+    from autoimmunity.molecular import _binding as B
+
+    matrix = B.core_matrix(molecule)
+    codes = B._background_codes(length)
+    kmers = np.lib.stride_tricks.sliding_window_view(codes, B.CORE_LENGTH, axis=1)
+    reference = np.sort(matrix.weights[np.arange(B.CORE_LENGTH), kmers].sum(axis=2).max(axis=1) + matrix.intercept)
+    np.testing.assert_array_equal(B._background(matrix, length), reference)

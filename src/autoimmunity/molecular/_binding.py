@@ -263,14 +263,28 @@ def best_cores(matrix: CoreMatrix, kmer_score: np.ndarray, peptide_length: int) 
     return windows[np.arange(windows.shape[0]), register], register
 
 
-@lru_cache(maxsize=None)
-def _background(matrix: CoreMatrix, length: int) -> np.ndarray:
-    """Sorted best-core scores of the random background peptides of one length."""
+@lru_cache(maxsize=8)
+def _background_codes(length: int) -> np.ndarray:
+    """The random background peptides of one length (encoded; shared by every molecule)."""
     rng = np.random.default_rng([BACKGROUND_SEED, length])
     codes = rng.choice(20, size=(BACKGROUND_SIZE, length), p=human_aa_composition()).astype(np.uint8)
-    kmers = np.lib.stride_tricks.sliding_window_view(codes, CORE_LENGTH, axis=1)
-    scores = matrix.weights[np.arange(CORE_LENGTH), kmers].sum(axis=2).max(axis=1) + matrix.intercept
-    return np.sort(scores)
+    codes.setflags(write=False)
+    return codes
+
+
+@lru_cache(maxsize=None)
+def _background(matrix: CoreMatrix, length: int) -> np.ndarray:
+    """Sorted best-core scores of the random background peptides of one length.
+
+    The nine position terms of each core are added in the order numpy's ``sum`` over a
+    contiguous axis of nine uses (pairwise over the first eight, then the ninth), so the
+    scores equal ``weights[arange(9), kmers].sum(axis=-1)`` to the last bit without building
+    the (peptides x registers x 9) gather (~3x faster; ``tests/test_binding.py``)."""
+    codes = _background_codes(length)
+    n = length - CORE_LENGTH + 1
+    w = [matrix.weights[p][codes[:, p:p + n]] for p in range(CORE_LENGTH)]
+    core = ((w[0] + w[1]) + (w[2] + w[3])) + ((w[4] + w[5]) + (w[6] + w[7])) + w[8]
+    return np.sort(core.max(axis=1) + matrix.intercept)
 
 
 def percentile_rank(matrix: CoreMatrix, scores: np.ndarray | float, length: int) -> np.ndarray:
