@@ -139,6 +139,8 @@ AS_COSTIM, AS_IL2, AS_IFNG, AS_IL17, AS_IL10, AS_TGFB, AS_KILL, AS_DANGER = rang
 # ... and the per-site factors every group at the site shares (rhs reads them; not outputs)
 AS_F2, AS_F2R, AS_ITREG = range(8, 11)
 N_AS = 11
+# while algebraic sums over the groups, four output columns hold the per-site sums (then overwritten)
+SUM_TREG_SIG, SUM_TREG, SUM_EFF_SIG, SUM_SELF_EFF = AS_IL10, AS_TGFB, AS_IFNG, AS_IL17
 
 
 # The functions called once or more per right-hand side or step are compiled without numba's
@@ -150,7 +152,8 @@ N_AS = 11
 @njit(cache=True, fastmath=False, _nrt=False)
 def algebraic(y, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma, antigen, alg_site):
     """Quasi-steady-state quantities: antigen amounts, T-cell signal per group, and per
-    site costimulation, cytokines, tissue killing rate and danger."""
+    site costimulation, cytokines, tissue killing rate and danger (the output columns), plus the
+    IL-2 and TGF-beta factors every group at a site shares (``AS_F2``, ``AS_F2R``, ``AS_ITREG``)."""
     G = grp_tab.shape[0]
     S = site_tab.shape[0]
     P = path_tab.shape[0]
@@ -161,10 +164,10 @@ def algebraic(y, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigm
     # (summed per site in group order; the site's output columns hold the sums until the site
     # loop below overwrites them)
     for s in range(S):
-        alg_site[s, AS_IL10] = 0.0  # Treg signal
-        alg_site[s, AS_TGFB] = 0.0  # Tregs
-        alg_site[s, AS_IFNG] = 0.0  # effector signal
-        alg_site[s, AS_IL17] = 0.0  # self-specific effector signal
+        alg_site[s, SUM_TREG_SIG] = 0.0
+        alg_site[s, SUM_TREG] = 0.0
+        alg_site[s, SUM_EFF_SIG] = 0.0
+        alg_site[s, SUM_SELF_EFF] = 0.0
     ifng_total = 0.0  # IFN-gamma/TNF made at all sites together (a share circulates to every site)
     for g in range(G):
         s = int(grp_tab[g, GT_SITE])
@@ -195,16 +198,16 @@ def algebraic(y, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigm
         ifng_total += par[I_IFNEFF] * max(E, 0.0) * sg
         R = max(y[g * NG + VR], 0.0)
         E = max(E, 0.0)
-        alg_site[s, AS_IL10] += R * sg * px[PX_PTPN22]
-        alg_site[s, AS_TGFB] += R
-        alg_site[s, AS_IFNG] += E * sg
+        alg_site[s, SUM_TREG_SIG] += R * sg * px[PX_PTPN22]
+        alg_site[s, SUM_TREG] += R
+        alg_site[s, SUM_EFF_SIG] += E * sg
         if kind == KIND_SELF:
-            alg_site[s, AS_IL17] += E * sg
+            alg_site[s, SUM_SELF_EFF] += E * sg
     for s in range(S):
-        treg_sig = alg_site[s, AS_IL10]
-        treg_tot = alg_site[s, AS_TGFB]
-        eff_sig = alg_site[s, AS_IFNG]
-        self_eff = alg_site[s, AS_IL17]
+        treg_sig = alg_site[s, SUM_TREG_SIG]
+        treg_tot = alg_site[s, SUM_TREG]
+        eff_sig = alg_site[s, SUM_EFF_SIG]
+        self_eff = alg_site[s, SUM_SELF_EFF]
         I = max(y[so + s * NS + SI], 0.0)
         supp = px[PX_CTLA4] * (foxp3 * par[I_POLYTREG] + par[I_TREGSUPP] * treg_sig) + par[I_IL10] * treg_sig
         c = I / (I + par[I_COSTIMHALF] * (1.0 + supp))
@@ -296,7 +299,7 @@ def rhs(y, dy, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma,
         # signal is its presentation factor x the B cell's antigen occupancy, not the DC signal
         ag = antigen[g] / (par[I_BAGHALF] + antigen[g])
         help_ = 0.0
-        for j in range(int(help_link[g, 0])):  # the groups linked to g (sparse: see build_model)
+        for j in range(int(help_link[g, 0])):  # the groups linked to g (sparse: see _model.pack_links)
             h = int(help_link[g, 1 + 2 * j])
             w = help_link[g, 2 + 2 * j]
             # the helper's presentation factor (as in algebraic; written out: a call per term costs more than the term)
@@ -336,8 +339,8 @@ def rhs(y, dy, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma,
         abp = 0.0
         g = int(path_tab[p, PT_GROUP])  # the group specific for this pathogen (-1: none)
         if g >= 0:
-            xeff = max(y[g * NG + VE], 0.0)
-            abp = max(y[g * NG + VAB], 0.0)
+            xeff += max(y[g * NG + VE], 0.0)
+            abp += max(y[g * NG + VAB], 0.0)
         clear = path_tab[p, PT_INNATE] * Q + par[I_EFFCLEAR] * xeff + par[I_ABCLEAR] * abp
         dy[o + PV] = path_tab[p, PT_REP] * V * (F - V / path_tab[p, PT_CAP]) - clear * V + path_tab[p, PT_REACT] * L
         Vp = max(V, 0.0)

@@ -2,7 +2,7 @@
 
 A :class:`Model` is the structure shared by everyone in a run: sites (tissues), antigen
 specificity groups (one per autoantigen of each disease spec, per dietary antigen, per
-pathogen antigen), pathogens, diets, the linked-help matrix and the compiled clinical
+pathogen antigen), pathogens, diets, the packed linked-help table and the compiled clinical
 conditions. People differ only in their per-person inputs (:class:`PersonInputs`) and
 exposure schedules (:class:`Schedule`).
 """
@@ -29,6 +29,8 @@ GROUP_VARS = ("naive", "anergic", "effector", "memory", "treg", "b_activated", "
 SITE_VARS = ("function", "apc_activation", "debris")
 PATHOGEN_VARS = ("load", "innate", "latent")
 SITE_ALGEBRAIC = ("costimulation", "il2", "ifng_tnf", "il17", "il10", "tgfb", "killing_rate", "danger")
+if K.AS_F2 != len(SITE_ALGEBRAIC):  # algebraic_at returns the first len(SITE_ALGEBRAIC) columns
+    raise RuntimeError("immune._kernel: the per-site output columns must come first and match SITE_ALGEBRAIC")
 
 
 @dataclass(frozen=True)

@@ -280,6 +280,8 @@ def _background(matrix: CoreMatrix, length: int) -> np.ndarray:
     contiguous axis of nine uses (pairwise over the first eight, then the ninth), so the
     scores equal ``weights[arange(9), kmers].sum(axis=-1)`` to the last bit without building
     the (peptides x registers x 9) gather (~3x faster; ``tests/test_binding.py``)."""
+    if CORE_LENGTH != 9:  # pragma: no cover - the pairwise order below is written out for nine
+        raise RuntimeError("molecular._binding._background assumes 9-residue cores")
     codes = _background_codes(length)
     n = length - CORE_LENGTH + 1
     w = [matrix.weights[p][codes[:, p:p + n]] for p in range(CORE_LENGTH)]
