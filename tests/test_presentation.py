@@ -1,5 +1,6 @@
 """Presentation tables and ligands."""
 
+import numpy as np
 import pytest
 
 from autoimmunity import InputError
@@ -45,3 +46,21 @@ def test_ligand_tcr_contacts_follow_the_core():
 def test_bad_threshold_is_rejected():
     with pytest.raises(InputError, match="threshold"):
         present("DRB1*04:01", "INS", threshold=0)
+
+
+@pytest.mark.parametrize("molecule", ["DRB1*04:01", "DRB1*15:01", "HLA-DQA1*05:01-DQB1*02:01", "HLA-DQA1*03:01-DQB1*03:02"])
+@pytest.mark.parametrize("symbol", ["INS", "GAD2", "GDA9", "EBNA1"])
+def test_ligand_ranks_are_the_presented_ligands_numbers(molecule, symbol):
+    """The array fast path the cohort engine uses gives exactly the core positions and best
+    ranks of presented_ligands (same molecule, protein and threshold), in the same order."""
+    from autoimmunity.molecular import get_protein, ligand_ranks, parse_genotype
+
+    mol = parse_genotype(molecule).molecules[0]
+    protein = get_protein(symbol)
+    for threshold in (2.0, 10.0):
+        table = presented_ligands(mol, [protein], threshold=threshold)
+        core_start, rank = ligand_ranks(mol, protein, threshold=threshold)
+        assert len(core_start) == len(table)
+        np.testing.assert_array_equal(core_start, table["core_start"].to_numpy())
+        np.testing.assert_array_equal(rank, table["percentile_rank"].to_numpy())
+    assert len(core_start) > 0  # at rank 10 every pair here presents something

@@ -120,27 +120,16 @@ _LIGANDS: dict = {}
 
 def _molecule_ligands(molecule, proteins: tuple) -> list[tuple[np.ndarray, np.ndarray]]:
     """(core_start, percentile_rank) of the distinct ligands one HLA molecule presents from
-    each of ``proteins`` (``presented_ligands`` at rank <= ``rank_window``). Ligands are per
+    each of ``proteins`` (:func:`autoimmunity.molecular.ligand_ranks` at rank <=
+    ``rank_window``: the numbers of ``presented_ligands`` without its table). Ligands are per
     molecule (one row per molecule and core position), so a genotype's ligands are the union
     of its molecules' ligands: caching per molecule shares the work between all genotypes
-    that carry the molecule (a cohort has a few dozen molecules but many more genotypes),
-    and scoring all proteins of a model in one call shares the table overhead."""
-    import warnings
+    that carry the molecule (a cohort has a few dozen molecules but many more genotypes)."""
+    from ..molecular import ligand_ranks
 
-    from ..molecular import presented_ligands
-
-    missing = [p for p in dict.fromkeys(proteins) if (molecule, p) not in _LIGANDS]
-    batches = [missing] if len({p.symbol for p in missing}) == len(missing) else [[p] for p in missing]
-    for batch in batches:
-        if not batch:
-            continue
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            table = presented_ligands(molecule, batch, threshold=_p("rank_window"))
-        for prot in batch:
-            rows = table[table["protein"] == prot.symbol] if not table.empty else table
-            _LIGANDS[(molecule, prot)] = (rows["core_start"].to_numpy(dtype=np.int64),
-                                          rows["percentile_rank"].to_numpy(dtype=float))
+    for prot in dict.fromkeys(proteins):
+        if (molecule, prot) not in _LIGANDS:
+            _LIGANDS[(molecule, prot)] = ligand_ranks(molecule, prot, threshold=_p("rank_window"))
     return [_LIGANDS[(molecule, p)] for p in proteins]
 
 

@@ -34,7 +34,7 @@ from ._binding import (
 from ._hla import DQ_COMMON_NAMES, HLAGenotype, HLAMolecule, known_alleles, normalize_allele, parse_genotype
 from ._digestion import CUT_PROBABILITY, cleavage_sites, ligand_survival
 from ._modification import citrullinate, deamidate, deamidation_sites
-from ._presentation import PEPTIDE_LENGTH, PRESENTATION_THRESHOLD, as_genotype, present, presented_ligands
+from ._presentation import PEPTIDE_LENGTH, PRESENTATION_THRESHOLD, as_genotype, ligand_ranks, present, presented_ligands
 from ._tcr import (
     CONTACT_POTENTIALS,
     DEFAULT_GERMLINE_SD,
@@ -104,6 +104,7 @@ __all__ = [
     "as_genotype",
     "present",
     "presented_ligands",
+    "ligand_ranks",
     "DEFAULT_RECOGNITION_THRESHOLD",
     "N_CONTACTS",
     "TCR_CONTACT_POSITIONS",

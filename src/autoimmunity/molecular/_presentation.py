@@ -29,7 +29,8 @@ from ._antigens import Protein, get_proteins
 from ._binding import CORE_LENGTH, best_cores, core_matrix, core_scores, percentile_rank
 from ._hla import HLAGenotype, HLAMolecule, parse_genotype
 
-__all__ = ["PRESENTATION_THRESHOLD", "PEPTIDE_LENGTH", "present", "presented_ligands", "as_genotype", "unmodelled_molecules"]
+__all__ = ["PRESENTATION_THRESHOLD", "PEPTIDE_LENGTH", "present", "presented_ligands", "ligand_ranks", "as_genotype",
+           "unmodelled_molecules"]
 
 #: Percentile rank (%) at or below which a peptide counts as presented: the
 #: strong-binder threshold of NetMHCIIpan-3.2 (Jensen KK et al., Immunology
@@ -205,3 +206,32 @@ def presented_ligands(
     columns = ["protein", "accession", "core_start", "core", "p_minus1", "tcr_contacts", "allele",
                "molecule_index", "score", "percentile_rank", "n_windows"]
     return grouped[columns].sort_values(["protein", "core_start", "molecule_index"]).reset_index(drop=True)
+
+
+def ligand_ranks(
+    molecule: str | HLAMolecule,
+    protein: Protein,
+    *,
+    threshold: float = PRESENTATION_THRESHOLD,
+    peptide_length: int = PEPTIDE_LENGTH,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The array core of :func:`presented_ligands` for one molecule and one protein:
+    ``(core_start, percentile_rank)`` of its distinct presented ligands, by core position
+    (1-based), each with the best rank over the windows that carry it. The same numbers as
+    the table's ``core_start`` and ``percentile_rank`` columns, without building the table
+    (the cohort engine needs only these; ``tests/test_presentation.py``)."""
+    matrix = core_matrix(molecule)
+    seq = protein.sequence
+    length = min(int(peptide_length), len(seq))
+    if matrix is None or length < CORE_LENGTH:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    best, register = best_cores(matrix, core_scores(matrix, encode(seq)), length)
+    rank = percentile_rank(matrix, best, length)
+    keep = rank <= threshold
+    core_start = (np.arange(best.shape[0], dtype=np.int64) + register)[keep] + 1
+    rank = rank[keep]
+    order = np.lexsort((rank, core_start))
+    core_start, rank = core_start[order], rank[order]
+    first = np.ones(core_start.shape[0], dtype=bool)
+    first[1:] = core_start[1:] != core_start[:-1]
+    return core_start[first], rank[first]
