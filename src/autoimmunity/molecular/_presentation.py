@@ -80,6 +80,16 @@ def _windows(sequence: str, length: int) -> np.ndarray:
     return view.view(f"S{length}").ravel().astype(str)
 
 
+def _scored_windows(matrix, sequence: str, peptide_length: int):
+    """(window length, best core score, core register, %rank) of every window of ``sequence``
+    on one matrix, or ``None`` when the sequence is shorter than a core."""
+    length = min(int(peptide_length), len(sequence))
+    if length < CORE_LENGTH:
+        return None
+    best, register = best_cores(matrix, core_scores(matrix, encode(sequence)), length)
+    return length, best, register, percentile_rank(matrix, best, length)
+
+
 @lru_cache(maxsize=256)
 def _present_cached(genotype: HLAGenotype, proteins: tuple[Protein, ...], peptide_length: int) -> pd.DataFrame:
     frames = []
@@ -89,11 +99,10 @@ def _present_cached(genotype: HLAGenotype, proteins: tuple[Protein, ...], peptid
             continue
         for protein in proteins:
             seq = protein.sequence
-            length = min(peptide_length, len(seq))
-            if length < CORE_LENGTH:
+            scored = _scored_windows(matrix, seq, peptide_length)
+            if scored is None:
                 continue
-            kmer = core_scores(matrix, encode(seq))
-            best, register = best_cores(matrix, kmer, length)
+            length, best, register, rank = scored
             n = best.shape[0]
             start = np.arange(n)
             peptides = _windows(seq, length)
@@ -113,7 +122,7 @@ def _present_cached(genotype: HLAGenotype, proteins: tuple[Protein, ...], peptid
                         "allele": molecule.name,
                         "model": matrix.source,
                         "score": best,
-                        "percentile_rank": percentile_rank(matrix, best, length),
+                        "percentile_rank": rank,
                     }
                 )
             )
@@ -221,12 +230,10 @@ def ligand_ranks(
     the table's ``core_start`` and ``percentile_rank`` columns, without building the table
     (the cohort engine needs only these; ``tests/test_presentation.py``)."""
     matrix = core_matrix(molecule)
-    seq = protein.sequence
-    length = min(int(peptide_length), len(seq))
-    if matrix is None or length < CORE_LENGTH:
+    scored = None if matrix is None else _scored_windows(matrix, protein.sequence, peptide_length)
+    if scored is None:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
-    best, register = best_cores(matrix, core_scores(matrix, encode(seq)), length)
-    rank = percentile_rank(matrix, best, length)
+    _, best, register, rank = scored
     keep = rank <= threshold
     core_start = (np.arange(best.shape[0], dtype=np.int64) + register)[keep] + 1
     rank = rank[keep]
