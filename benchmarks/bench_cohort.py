@@ -49,7 +49,7 @@ def main(argv=None) -> int:
     ap.add_argument("--dask-n", type=int, default=20000,
                     help="people for the 1 vs 2 Dask worker comparison (each worker first spends a few seconds "
                          "warming up and the two finish up to a chunk apart; fewer people make those fixed costs look "
-                         "like poor scaling: 10,000 gave 1.67-1.71x, 20,000 1.84x in session 13)")
+                         "like poor scaling: 10,000 gave 1.67-1.71x, 20,000 1.79-1.84x in session 13)")
     ap.add_argument("--no-dask", action="store_true")
     ap.add_argument("--dask-only", action="store_true", help="only the 1 vs 2 Dask worker comparison")
     ap.add_argument("--out", default=None, help="write the JSON result here too")

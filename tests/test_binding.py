@@ -90,16 +90,18 @@ def test_bad_peptides_are_rejected(peptide, message):
         bind("DRB1*04:01", peptide)
 
 
-@pytest.mark.parametrize("molecule", ["DRB1*04:01", "HLA-DQA1*05:01-DQB1*02:01"])
 @pytest.mark.parametrize("length", [9, 15])
-def test_background_scores_equal_the_gathered_sum(molecule, length):
-    """The %rank background is summed position by position (fast); it must equal the plain
-    gathered sum over the nine core positions to the last bit, so ranks and everything cached
-    downstream of them do not change."""
+def test_background_peptides_are_shared_read_only_and_seeded(length):
+    """Every molecule's %rank background is scored on the same random peptides of a length,
+    drawn once from the fixed seed; the shared array must be read-only (a caller writing into it
+    would silently change every later rank) and equal to a fresh draw."""
     from autoimmunity.molecular import _binding as B
+    from autoimmunity.molecular._antigens import human_aa_composition
 
-    matrix = B.core_matrix(molecule)
     codes = B._background_codes(length)
-    kmers = np.lib.stride_tricks.sliding_window_view(codes, B.CORE_LENGTH, axis=1)
-    reference = np.sort(matrix.weights[np.arange(B.CORE_LENGTH), kmers].sum(axis=2).max(axis=1) + matrix.intercept)
-    np.testing.assert_array_equal(B._background(matrix, length), reference)
+    assert codes is B._background_codes(length) and not codes.flags.writeable
+    with pytest.raises(ValueError):
+        codes[0, 0] = 0
+    rng = np.random.default_rng([B.BACKGROUND_SEED, length])
+    fresh = rng.choice(20, size=(BACKGROUND_SIZE, length), p=human_aa_composition()).astype(np.uint8)
+    np.testing.assert_array_equal(codes, fresh)
