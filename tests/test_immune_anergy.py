@@ -11,9 +11,8 @@ def test_signal_without_costimulation_gives_anergy():
     m = build_model()
     m.site_tab[:, K.ST_DANGER0] = 0.0  # no danger anywhere: APCs give no costimulation
     G = len(m.groups)
-    pg = np.zeros((1, G, 5))
+    pg = np.zeros((1, G, K.N_PG))
     pg[0, :, K.PG_PRES] = 0.8
-    pg[0, :, K.PG_PRES_MOD] = 0.8
     pg[0, :, K.PG_N0] = 0.1
     px = np.array([[0.0, 1.0, 1.0, 1.0]])  # no Tregs and no iTreg: tolerogenic recruits all become anergic
     persons = PersonInputs(pg, px)

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from autoimmunity.host import Genotype, draw_people
+from autoimmunity.immune import _kernel as K
 from autoimmunity.immune import build_model, make_schedule, simulate
 
 HLA = "DRB1*15:01, DRB1*01:01, DQA1*01:02-DQB1*06:02, DQA1*01:01-DQB1*05:01"
@@ -30,7 +31,7 @@ def test_primary_response(flu):
     V = S[:, m.var_index("pathogen", "influenza", "load")]
     E = S[:, m.var_index("group", "HA", "effector")]
     M = S[:, m.var_index("group", "HA", "memory")]
-    n0 = persons.pg[0, m.group_index("HA"), 2]
+    n0 = persons.pg[0, m.group_index("HA"), K.PG_N0]
     first = ts < 365
     cleared = ts[first][np.argmax((V[first] < 1.0) & (ts[first] > 1.0))]
     assert 3.0 < cleared <= 14.0

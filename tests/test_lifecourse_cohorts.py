@@ -85,11 +85,10 @@ def test_foxp3_null_early_diabetes(foxp3_null_cohort):
 
 
 @pytest.mark.xfail(strict=True, reason="issue 4 open: DQ2.5 homozygotes on gluten reach no coeliac disease (0%, target 5-70%; "
-                   "no anti-tTG either): the fitted DQ2.5 matrix ranks the deamidated gliadin epitopes' 15-mer windows "
-                   "at %rank 6-30, so DQ2.5 presents deamidated gliadin little better than non-risk molecules present "
-                   "native gliadin and no response is sustained; on branch celiac-s10 linked Treg suppression makes "
-                   "this test pass (DQ2.5 14%, non-risk 0, gluten-free 0) but raises T1D in the healthy and DQ6.2 "
-                   "cohorts; see docs/model.md, Open problems (session 10)")
+                   "no anti-tTG either). Only DQ2/DQ8 carriers present epitopes that deamidation creates "
+                   "(tests/test_neo_epitopes.py), and a DQ2.5 homozygote's clones for them expand ~1000-fold in infant "
+                   "rotavirus enteritis, but contract with the infection: commensal-specific Tregs expanded by the same "
+                   "inflammation suppress every gut response; see docs/model.md, Open problems (session 14)")
 def test_celiac_hla_dependence_and_gluten():
     """Coeliac disease needs DQ2/DQ8 and gluten (Sollid LM, Nat Rev Immunol 2002;2:647;
     Lionetti E et al., N Engl J Med 2014;371:1295 -- DQ2 homozygotes ~26% by age 5 in

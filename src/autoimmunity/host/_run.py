@@ -192,7 +192,7 @@ def trajectory_frame(run: PersonRun, i: int = 0):
         for k, v in enumerate(SITE_ALGEBRAIC):
             frames.append(pd.DataFrame({"time": t_years, "compartment": site, "variable": v, "value": alg_rows[:, s, k]}))
     for g, grp in enumerate(model.groups):
-        frames.append(pd.DataFrame({"time": t_years, "compartment": f"{grp.symbol}@{grp.site}", "variable": "tcr_signal",
+        frames.append(pd.DataFrame({"time": t_years, "compartment": f"{grp.label}@{grp.site}", "variable": "tcr_signal",
                                     "value": sig_rows[:, g]}))
     df = pd.concat(frames, ignore_index=True)
     df["compartment"] = df["compartment"].astype("category")

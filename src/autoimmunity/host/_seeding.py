@@ -28,6 +28,7 @@ import numpy as np
 
 from .._errors import InputError
 from ..immune import CELL_UNIT, Model, PersonInputs
+from ..immune._kernel import N_PG, PG_B0, PG_N0, PG_PRES, PG_R0
 
 __all__ = ["Genotype", "GenotypeExpectation", "SEEDING_PARAMETERS", "genotype_expectation", "draw_people",
            "presentation_weight"]
@@ -169,6 +170,26 @@ def _eaten_protein(symbol: str):
     return replace(prot, sequence=prot.sequence[n:], symbol=f"{symbol}_mature") if n else prot
 
 
+@lru_cache(maxsize=65536)
+def _created_weight(hla: str, native, modified) -> float:
+    """Presentation weight of the epitopes a modification creates: over every molecule of the
+    genotype and every core position, the weight of the modified protein's ligand minus that of
+    the native ligand at the same core (0 where the modification weakens or removes a ligand).
+    Clones for these epitopes never met them in the native protein, so they are a group of
+    their own (docs/model.md, "Seeding")."""
+    from ..molecular import parse_genotype
+
+    geno = parse_genotype(hla, field="genotype.hla")
+    scale = _p("rank_scale")
+    total = 0.0
+    for molecule in dict.fromkeys(geno.molecules):
+        (start_n, rank_n), (start_m, rank_m) = _molecule_ligands(molecule, (native, modified))
+        native_weight = dict(zip(start_n.tolist(), (2.0 ** (-rank_n / scale)).tolist()))
+        gained = 2.0 ** (-rank_m / scale) - np.array([native_weight.get(s, 0.0) for s in start_m.tolist()])
+        total += float(np.sum(np.maximum(gained, 0.0)))
+    return total
+
+
 @lru_cache(maxsize=64)
 def _modified_protein(symbol: str, kind: str = "self"):
     from ..molecular import deamidate, get_protein
@@ -182,10 +203,8 @@ class GenotypeExpectation:
     """Genotype-only expectations for one model structure (arrays over groups)."""
 
     groups: tuple[str, ...]
-    weight: np.ndarray  # W native
-    weight_modified: np.ndarray
+    weight: np.ndarray  # W (for a deamidated group: of the epitopes deamidation creates)
     presentation: np.ndarray
-    presentation_modified: np.ndarray
     naive_cells: np.ndarray  # expected naive conventional precursors (cells)
     treg_cells: np.ndarray  # expected thymic Treg precursors (cells)
     b_cells: np.ndarray  # expected naive B precursors (cells)
@@ -219,25 +238,24 @@ def _expectation_cached(key, genotype: Genotype) -> GenotypeExpectation:
     from ..molecular import commensal_pool, get_protein
 
     n = len(key)
-    W, Wm, disp = np.zeros(n), np.zeros(n), np.zeros(n)
+    W, disp = np.zeros(n), np.zeros(n)
     naive, treg, bcell = np.zeros(n), np.zeros(n), np.zeros(n)
     per_weight = _p("precursor_frequency") * _p("naive_cd4")
     deletion = _p("deletion") * (1.0 - _p("ptpn22_deletion_loss") * genotype.ptpn22.count("T"))
     # every protein whose presentation is needed, scored in one pass (cached per molecule)
-    needed = []
-    for symbol, kind, modified in key:
-        prot = commensal_pool() if kind == "commensal" else get_protein(symbol)
-        needed.append(_eaten_protein(symbol) if kind == "diet" else prot)
-        if modified:
-            needed.append(_modified_protein(symbol, kind))
+    needed = [_eaten_protein(symbol) if kind == "diet" else (commensal_pool() if kind == "commensal" else get_protein(symbol))
+              for symbol, kind, modified in key if not modified]
     weights = dict(zip(needed, _presentation_weights(str(genotype.hla), tuple(needed))))
     for i, (symbol, kind, modified) in enumerate(key):
         prot = commensal_pool() if kind == "commensal" else get_protein(symbol)
-        W[i] = weights[_eaten_protein(symbol) if kind == "diet" else prot]
-        Wm[i] = weights[_modified_protein(symbol, kind)] if modified else W[i]
+        eaten = _eaten_protein(symbol) if kind == "diet" else prot
+        if modified:
+            W[i] = _created_weight(str(genotype.hla), eaten, _modified_protein(symbol, kind))
+        else:
+            W[i] = weights[eaten]
         d = _display_probability(prot, genotype)
         disp[i] = d
-        total = per_weight * max(W[i], Wm[i])
+        total = per_weight * W[i]
         dele = deletion if prot.thymic_display != "ubiquitous" else _p("deletion_ubiquitous") * deletion / _p("deletion")
         naive[i] = total * (1.0 - d * dele)
         treg[i] = total * d * _p("treg_fraction") * (0.0 if genotype.foxp3 == "null" else 1.0)
@@ -251,8 +269,7 @@ def _expectation_cached(key, genotype: Genotype) -> GenotypeExpectation:
         1.0 - _p("ptpn22_treg_effect") * genotype.ptpn22.count("T"),
     ])
     return GenotypeExpectation(
-        groups=tuple(k[0] for k in key), weight=W, weight_modified=Wm,
-        presentation=W / (W + w50), presentation_modified=Wm / (Wm + w50),
+        groups=tuple(k[0] for k in key), weight=W, presentation=W / (W + w50),
         naive_cells=naive, treg_cells=treg, b_cells=bcell, display=disp, px=px,
     )
 
@@ -261,16 +278,15 @@ def draw_people(model: Model, genotypes: list[Genotype], rng: np.random.Generato
     """Per-person engine inputs: clone numbers drawn Poisson around the genotype
     expectation (clone size ``cells_per_clone``; B clones 100 cells)."""
     n, G = len(genotypes), len(model.groups)
-    pg = np.zeros((n, G, 5))
+    pg = np.zeros((n, G, N_PG))
     px = np.zeros((n, 4))
     cpc = _p("cells_per_clone")
     for i, gt in enumerate(genotypes):
         e = genotype_expectation(model, gt)
-        pg[i, :, 0] = e.presentation
-        pg[i, :, 1] = e.presentation_modified
-        pg[i, :, 2] = rng.poisson(e.naive_cells / cpc) * cpc / CELL_UNIT
-        pg[i, :, 3] = rng.poisson(e.treg_cells / cpc) * cpc / CELL_UNIT
-        pg[i, :, 4] = rng.poisson(e.b_cells / 100.0) * 100.0 / CELL_UNIT
+        pg[i, :, PG_PRES] = e.presentation
+        pg[i, :, PG_N0] = rng.poisson(e.naive_cells / cpc) * cpc / CELL_UNIT
+        pg[i, :, PG_R0] = rng.poisson(e.treg_cells / cpc) * cpc / CELL_UNIT
+        pg[i, :, PG_B0] = rng.poisson(e.b_cells / 100.0) * 100.0 / CELL_UNIT
         px[i] = e.px
     return PersonInputs(pg, px)
 

@@ -43,7 +43,8 @@ PV, PQ, PL_ = range(3)
 KIND_SELF, KIND_PATHOGEN, KIND_DIET, KIND_COMMENSAL = 0, 1, 2, 3
 
 # per-person group inputs (pg[:, g, k])
-PG_PRES, PG_PRES_MOD, PG_N0, PG_R0, PG_B0 = range(5)
+PG_PRES, PG_N0, PG_R0, PG_B0 = range(4)
+N_PG = 4
 N_PG = 5
 # per-person scalars (px[:, k])
 PX_FOXP3, PX_CTLA4, PX_IL2RA, PX_PTPN22 = range(4)
@@ -188,10 +189,9 @@ def algebraic(y, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigm
             a = diet[src] / par[I_DIETREF] * (1.0 + par[I_LEAK] * max(I, 0.0))
         antigen[g] = a
         pres = pg[g, PG_PRES]
-        if grp_tab[g, GT_MOD] > 0.0:
+        if grp_tab[g, GT_MOD] > 0.0:  # epitopes created by tTG: presented as far as gliadin is deamidated
             infl = max(I, 0.0)
-            m = par[I_DEAM0] + (par[I_DEAM1] - par[I_DEAM0]) * infl / (1.0 + infl)
-            pres = pres + m * (pg[g, PG_PRES_MOD] - pres)
+            pres = pres * (par[I_DEAM0] + (par[I_DEAM1] - par[I_DEAM0]) * infl / (1.0 + infl))
         sg = pres * a / (1.0 + a)
         sigma[g] = sg
         E = y[g * NG + VE]
@@ -302,12 +302,13 @@ def rhs(y, dy, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma,
         for j in range(int(help_link[g, 0])):  # the groups linked to g (sparse: see _model.pack_links)
             h = int(help_link[g, 1 + 2 * j])
             w = help_link[g, 2 + 2 * j]
-            # the helper's presentation factor (as in algebraic; written out: a call per term costs more than the term)
+            # the helper's presentation factor (as in algebraic; written out: a call per term costs
+            # more than the term). A complex partner (gliadin bound to tTG) is deamidated in the
+            # complex itself, so only the B cell's own antigen carries the tissue's deamidated share
             ph = pg[h, PG_PRES]
-            if grp_tab[h, GT_MOD] > 0.0:
+            if grp_tab[h, GT_MOD] > 0.0 and h == g:
                 infl = max(y[so + int(grp_tab[h, GT_SITE]) * NS + SI], 0.0)
-                m = par[I_DEAM0] + (par[I_DEAM1] - par[I_DEAM0]) * infl / (1.0 + infl)
-                ph = ph + m * (pg[h, PG_PRES_MOD] - ph)
+                ph = ph * (par[I_DEAM0] + (par[I_DEAM1] - par[I_DEAM0]) * infl / (1.0 + infl))
             help_ += w * max(y[h * NG + VE], 0.0) * ph * ag
         hf = help_ / (par[I_HELPHALF] + help_)
         dy[o + VB] = (

@@ -81,11 +81,15 @@ class Group:
     source: str  # pathogen or diet name, or "" for self and commensal
     expression: float
     antibody_decay: float
-    modified: bool  # presentation depends on a modification (tTG deamidation in the gut)
+    #: the clones specific for epitopes that a modification creates (tTG deamidation in the gut):
+    #: presented in proportion to the modified share of the antigen, see docs/model.md
+    modified: bool
 
     @property
     def label(self) -> str:
-        return self.symbol
+        """Name of the group in outputs: the protein symbol, ``_deamidated`` for the clones that
+        see the epitopes deamidation creates."""
+        return f"{self.symbol}_deamidated" if self.modified else self.symbol
 
 
 @dataclass
@@ -112,9 +116,9 @@ class Model:
 
     def group_index(self, symbol: str) -> int:
         for i, g in enumerate(self.groups):
-            if g.symbol == symbol:
+            if g.label == symbol:
                 return i
-        raise InputError("antigen", f"{symbol!r} is not a group of this model; groups: {', '.join(g.symbol for g in self.groups)}")
+        raise InputError("antigen", f"{symbol!r} is not a group of this model; groups: {', '.join(g.label for g in self.groups)}")
 
     def pathogen_index(self, name: str) -> int:
         for i, p in enumerate(self.pathogens):
@@ -138,7 +142,7 @@ class Model:
         """(compartment, variable) for every state index."""
         out = []
         for g in self.groups:
-            out += [(f"{g.symbol}@{g.site}", v) for v in GROUP_VARS]
+            out += [(f"{g.label}@{g.site}", v) for v in GROUP_VARS]
         for s in self.sites:
             out += [(s, v) for v in SITE_VARS]
         for p in self.pathogens:
@@ -192,7 +196,11 @@ def build_model(diseases=None, pathogens=None, params: dict | None = None) -> Mo
             if (sym, s) not in seen:
                 if sym not in diet_of:
                     raise InputError(f"{d.name}.dietary_antigens", f"{sym} is not carried by any diet in diets.toml")
+                # clones for the native protein (oral tolerance) and, separately, for the epitopes
+                # that tTG deamidation creates in the gut: different peptides, different clones
                 seen[(sym, s)] = len(groups)
+                groups.append(Group(sym, s, "diet", diet_of[sym], 1.0, float(d.antibody_decay), False))
+                seen[(f"{sym}_deamidated", s)] = len(groups)
                 groups.append(Group(sym, s, "diet", diet_of[sym], 1.0, float(d.antibody_decay), True))
     for p in pspecs:
         s = site(p.site)
@@ -232,7 +240,10 @@ def build_model(diseases=None, pathogens=None, params: dict | None = None) -> Mo
     help_link = np.eye(G)
     for d in dspecs:
         for a, b in d.complexes:
-            ia, ib = seen.get((a, d.tissue)), seen.get((b, d.tissue))
+            # tTG deamidates the gliadin it binds (thioester intermediate), so a complex carries
+            # the deamidated form of a dietary partner
+            ia = seen.get((f"{a}_deamidated", d.tissue), seen.get((a, d.tissue)))
+            ib = seen.get((f"{b}_deamidated", d.tissue), seen.get((b, d.tissue)))
             if ia is not None and ib is not None:
                 help_link[ia, ib] = 1.0
                 help_link[ib, ia] = 1.0
@@ -251,7 +262,7 @@ def build_model(diseases=None, pathogens=None, params: dict | None = None) -> Mo
         raise InputError("model", "at most 62 antigen groups are supported")
     for i, g in enumerate(groups):
         if g.kind == "self":
-            add(("autoantibody", f"{g.symbol}@{g.site}"), [(1, 1 << i, 0.0, 1)], 0.0)
+            add(("autoantibody", f"{g.label}@{g.site}"), [(1, 1 << i, 0.0, 1)], 0.0)
     for d in dspecs:
         mask = sum(1 << seen[(sym, d.tissue)] for sym in d.autoantigens)
         sidx = sites.index(d.tissue)

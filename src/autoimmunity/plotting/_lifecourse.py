@@ -44,14 +44,14 @@ def lifecourse_figures(df, events, summary, model) -> dict[str, str]:
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.5), sharey=True)
     for g in model.groups:
-        comp = f"{g.symbol}@{g.site}"
+        comp = f"{g.label}@{g.site}"
         t, e = _series(df, comp, "effector")
         _, m = _series(df, comp, "memory")
         _, r = _series(df, comp, "treg")
         if (e + m).max() > 1e-4:
-            axes[0].semilogy(t, np.maximum(e + m, 1e-6), label=g.symbol)
+            axes[0].semilogy(t, np.maximum(e + m, 1e-6), label=g.label)
         if r.max() > 1e-4:
-            axes[1].semilogy(t, np.maximum(r, 1e-6), label=g.symbol)
+            axes[1].semilogy(t, np.maximum(r, 1e-6), label=g.label)
     axes[0].set_title("Effector + memory T cells (10^6 cells)"); axes[1].set_title("Regulatory T cells (10^6 cells)")
     for ax in axes:
         ax.set_xlabel("age (years)"); ax.legend(fontsize=7)
@@ -70,8 +70,8 @@ def lifecourse_figures(df, events, summary, model) -> dict[str, str]:
     for g in model.groups:
         if g.kind != "self":
             continue
-        t, a = _series(df, f"{g.symbol}@{g.site}", "antibody")
-        ax.semilogy(t, np.maximum(a, 1e-4), label=g.symbol)
+        t, a = _series(df, f"{g.label}@{g.site}", "antibody")
+        ax.semilogy(t, np.maximum(a, 1e-4), label=g.label)
     ax.axhline(1.0, color="k", ls="--", lw=0.8, label="positive")
     ax.set_xlabel("age (years)"); ax.set_ylabel("titre units"); ax.set_title("Autoantibody titres"); ax.legend(fontsize=7)
     figs["Autoantibodies"] = _png(fig)
