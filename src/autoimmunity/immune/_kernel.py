@@ -45,7 +45,6 @@ KIND_SELF, KIND_PATHOGEN, KIND_DIET, KIND_COMMENSAL = 0, 1, 2, 3
 # per-person group inputs (pg[:, g, k])
 PG_PRES, PG_N0, PG_R0, PG_B0 = range(4)
 N_PG = 4
-N_PG = 5
 # per-person scalars (px[:, k])
 PX_FOXP3, PX_CTLA4, PX_IL2RA, PX_PTPN22 = range(4)
 N_PX = 4
