@@ -47,10 +47,12 @@ def rest(params) -> dict:
     out["DR3/DR4 T1D"] = _fraction(t1d)
     out["DR3/DR4 T1D with <2 islet aab [0]"] = sum(k < 2 for k in n_ab)
     out["DR3/DR4 coeliac"] = _fraction(onset(m, res, "celiac"))
+    out["DR3/DR4 enteropathy"] = _fraction(onset(m, res, "enteropathy"))
     dq25 = [Genotype(DQ25_HOMO)] * 100
     m, res = cohort(dq25, 20.0, seed=13, params=params)
     out["DQ2.5 coeliac [0.05-0.7]"] = _fraction(onset(m, res, "celiac"))
     out["DQ2.5 anti-tTG"] = _fraction(res.first[:, m.conditions.index(("autoantibody", "TGM2@small_intestine"))])
+    out["DQ2.5 enteropathy"] = _fraction(onset(m, res, "enteropathy"))
     m, res = cohort(non_risk_genotypes(100, np.random.default_rng(2)), 20.0, seed=14, params=params)
     out["non-risk coeliac [<=0.01]"] = _fraction(onset(m, res, "celiac"))
     m, res = cohort(dq25, 20.0, seed=13, diet=[(0.0, "gluten", 0.0)], params=params)
