@@ -149,6 +149,14 @@ SUM_TREG_SIG, SUM_TREG, SUM_EFF_SIG, SUM_SELF_EFF = AS_IL10, AS_TGFB, AS_IFNG, A
 # fastmath stays off: fused multiply-add would make results depend on the CPU a worker runs on.
 
 
+@njit(cache=True, fastmath=False, _nrt=False, inline="always")
+def deamidated_share(par, apc_activation):
+    """Share of a dietary antigen deamidated by tTG at APC activation ``I``: from
+    ``deamidation_base`` at rest towards ``deamidation_inflamed`` (tTG activated in inflamed tissue)."""
+    infl = max(apc_activation, 0.0)
+    return par[I_DEAM0] + (par[I_DEAM1] - par[I_DEAM0]) * infl / (1.0 + infl)
+
+
 @njit(cache=True, fastmath=False, _nrt=False)
 def algebraic(y, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma, antigen, alg_site):
     """Quasi-steady-state quantities: antigen amounts, T-cell signal per group, and per
@@ -189,8 +197,7 @@ def algebraic(y, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigm
         antigen[g] = a
         pres = pg[g, PG_PRES]
         if grp_tab[g, GT_MOD] > 0.0:  # epitopes created by tTG: presented as far as gliadin is deamidated
-            infl = max(I, 0.0)
-            pres = pres * (par[I_DEAM0] + (par[I_DEAM1] - par[I_DEAM0]) * infl / (1.0 + infl))
+            pres = pres * deamidated_share(par, I)
         sg = pres * a / (1.0 + a)
         sigma[g] = sg
         E = y[g * NG + VE]
@@ -306,8 +313,7 @@ def rhs(y, dy, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma,
             # complex itself, so only the B cell's own antigen carries the tissue's deamidated share
             ph = pg[h, PG_PRES]
             if grp_tab[h, GT_MOD] > 0.0 and h == g:
-                infl = max(y[so + int(grp_tab[h, GT_SITE]) * NS + SI], 0.0)
-                ph = ph * (par[I_DEAM0] + (par[I_DEAM1] - par[I_DEAM0]) * infl / (1.0 + infl))
+                ph = ph * deamidated_share(par, y[so + int(grp_tab[h, GT_SITE]) * NS + SI])
             help_ += w * max(y[h * NG + VE], 0.0) * ph * ag
         hf = help_ / (par[I_HELPHALF] + help_)
         dy[o + VB] = (
