@@ -80,3 +80,12 @@ def test_created_epitopes_are_presented_as_far_as_gliadin_is_deamidated():
         a = antigen[g]
         assert sigma[g] == pytest.approx(pres * share * a / (1.0 + a), rel=1e-12)
         assert antigen[m.group_index("GDA9")] == a  # both groups eat the same gluten
+
+
+def test_only_proteins_that_ttg_modifies_get_a_deamidated_group():
+    """A dietary protein without tTG target glutamines (Q-X-P) cannot gain deamidation-created
+    epitopes, so the model gives it no group for them (no clones, no cost)."""
+    from autoimmunity.immune._model import _deamidated_by_ttg
+
+    assert _deamidated_by_ttg("GDA9")
+    assert not _deamidated_by_ttg("INS")  # no Q-X-P motif in preproinsulin

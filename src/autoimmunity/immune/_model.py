@@ -73,6 +73,16 @@ def diet_signal_peptides() -> dict[str, int]:
     return {k: int(v) for d in raw.values() for k, v in d.get("signal_peptide", {}).items()}
 
 
+@lru_cache(maxsize=64)
+def _deamidated_by_ttg(symbol: str) -> bool:
+    """Whether tTG deamidates the dietary protein as eaten (mature chain): only then can its
+    deamidation create epitopes, and only then does it get a ``_deamidated`` group."""
+    from ..molecular import deamidate, get_protein
+
+    mature = get_protein(symbol).sequence[diet_signal_peptides().get(symbol, 0):]
+    return deamidate(mature) != mature
+
+
 @dataclass(frozen=True)
 class Group:
     symbol: str
@@ -200,8 +210,9 @@ def build_model(diseases=None, pathogens=None, params: dict | None = None) -> Mo
                 # that tTG deamidation creates in the gut: different peptides, different clones
                 seen[(sym, s)] = len(groups)
                 groups.append(Group(sym, s, "diet", diet_of[sym], 1.0, float(d.antibody_decay), False))
-                seen[(f"{sym}_deamidated", s)] = len(groups)
-                groups.append(Group(sym, s, "diet", diet_of[sym], 1.0, float(d.antibody_decay), True))
+                if _deamidated_by_ttg(sym):
+                    seen[(f"{sym}_deamidated", s)] = len(groups)
+                    groups.append(Group(sym, s, "diet", diet_of[sym], 1.0, float(d.antibody_decay), True))
     for p in pspecs:
         s = site(p.site)
         if (p.antigen, s) not in seen:
