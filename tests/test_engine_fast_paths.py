@@ -81,10 +81,11 @@ def test_thread_count_does_not_change_results(model):
     "DRB1*03:01, DQA1*05:01-DQB1*02:01",  # homozygous
 ])
 def test_presentation_weight_cached_per_molecule_is_exact(hla):
-    from autoimmunity.host._seeding import _eaten_protein, _modified_protein, presentation_weight
+    from autoimmunity.host._seeding import _modified_protein, presentation_weight
+    from autoimmunity.immune._model import eaten_protein
     from autoimmunity.molecular import get_protein, parse_genotype, presented_ligands
 
-    proteins = [get_protein("INS"), get_protein("TGM2"), _eaten_protein("GDA9"), _modified_protein("GDA9", "diet")]
+    proteins = [get_protein("INS"), get_protein("TGM2"), eaten_protein("GDA9"), _modified_protein("GDA9", "diet")]
     for prot in proteins:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from autoimmunity.host import Genotype, draw_people
-from autoimmunity.host._seeding import _created_weight, _eaten_protein, _modified_protein, _p
+from autoimmunity.host._seeding import _created_weight, _modified_protein, _p
+from autoimmunity.immune._model import eaten_protein
 from autoimmunity.immune import _kernel as K
 from autoimmunity.immune import algebraic_at, build_model
 from autoimmunity.immune._parameters import IDX, parameter_array
@@ -20,7 +21,7 @@ from autoimmunity.molecular import presented_ligands
 
 @pytest.fixture(scope="module")
 def gliadin():
-    return _eaten_protein("GDA9"), _modified_protein("GDA9", "diet")
+    return eaten_protein("GDA9"), _modified_protein("GDA9", "diet")
 
 
 @pytest.mark.parametrize("hla", ["DRB1*03:01, DQA1*05:01-DQB1*02:01", "DRB1*04:01, DQA1*03:01-DQB1*03:02"])

@@ -21,8 +21,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 import fit_dq_matrices as fit  # noqa: E402
-from autoimmunity.molecular import deamidate, encode  # noqa: E402
-from autoimmunity.molecular._binding import ALPHABET, CoreMatrix, core_scores, percentile_rank  # noqa: E402
+from autoimmunity.molecular import ALPHABET, CoreMatrix, core_scores, deamidate, encode, percentile_rank  # noqa: E402
 
 GLIADIN_33MER = "LQLQPFPQPQLPYPQPQLPYPQPQLPYPQPQPF"  # P18573 76-108, deamidated below
 ALPHA1A, OMEGA1 = "QLQPFPQPELPY", "PFPQPEQPF"  # known_class2_epitopes.tsv

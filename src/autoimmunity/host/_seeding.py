@@ -28,6 +28,7 @@ import numpy as np
 
 from .._errors import InputError
 from ..immune import CELL_UNIT, Model, PersonInputs
+from ..immune._model import eaten_protein
 from ..immune._kernel import N_PG, PG_B0, PG_N0, PG_PRES, PG_R0
 
 __all__ = ["Genotype", "GenotypeExpectation", "SEEDING_PARAMETERS", "genotype_expectation", "draw_people",
@@ -158,18 +159,6 @@ def _presentation_weights(hla: str, proteins: tuple) -> tuple[float, ...]:
     return tuple(out)
 
 
-@lru_cache(maxsize=64)
-def _eaten_protein(symbol: str):
-    """A dietary protein as it is eaten: the mature chain, without the signal peptide that
-    the producing organism cleaves in its ER (``signal_peptide`` in data/diets.toml)."""
-    from ..immune._model import diet_signal_peptides
-    from ..molecular import get_protein
-
-    prot = get_protein(symbol)
-    n = int(diet_signal_peptides().get(symbol, 0))
-    return replace(prot, sequence=prot.sequence[n:], symbol=f"{symbol}_mature") if n else prot
-
-
 @lru_cache(maxsize=65536)
 def _created_weight(hla: str, native, modified) -> float:
     """Presentation weight of the epitopes a modification creates: over every molecule of the
@@ -194,7 +183,7 @@ def _created_weight(hla: str, native, modified) -> float:
 def _modified_protein(symbol: str, kind: str = "self"):
     from ..molecular import deamidate, get_protein
 
-    prot = _eaten_protein(symbol) if kind == "diet" else get_protein(symbol)
+    prot = eaten_protein(symbol) if kind == "diet" else get_protein(symbol)
     return replace(prot, sequence=deamidate(prot.sequence), symbol=f"{symbol}_deamidated")
 
 
@@ -243,12 +232,12 @@ def _expectation_cached(key, genotype: Genotype) -> GenotypeExpectation:
     per_weight = _p("precursor_frequency") * _p("naive_cd4")
     deletion = _p("deletion") * (1.0 - _p("ptpn22_deletion_loss") * genotype.ptpn22.count("T"))
     # every protein whose presentation is needed, scored in one pass (cached per molecule)
-    needed = [_eaten_protein(symbol) if kind == "diet" else (commensal_pool() if kind == "commensal" else get_protein(symbol))
+    needed = [eaten_protein(symbol) if kind == "diet" else (commensal_pool() if kind == "commensal" else get_protein(symbol))
               for symbol, kind, modified in key if not modified]
     weights = dict(zip(needed, _presentation_weights(str(genotype.hla), tuple(needed))))
     for i, (symbol, kind, modified) in enumerate(key):
         prot = commensal_pool() if kind == "commensal" else get_protein(symbol)
-        eaten = _eaten_protein(symbol) if kind == "diet" else prot
+        eaten = eaten_protein(symbol) if kind == "diet" else prot
         if modified:
             W[i] = _created_weight(str(genotype.hla), eaten, _modified_protein(symbol, kind))
         else:

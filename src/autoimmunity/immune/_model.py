@@ -10,7 +10,7 @@ exposure schedules (:class:`Schedule`).
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
@@ -74,12 +74,23 @@ def diet_signal_peptides() -> dict[str, int]:
 
 
 @lru_cache(maxsize=64)
+def eaten_protein(symbol: str):
+    """A dietary protein as it is eaten: the mature chain, without the signal peptide that
+    the producing organism cleaves in its ER (``signal_peptide`` in data/diets.toml)."""
+    from ..molecular import get_protein
+
+    prot = get_protein(symbol)
+    n = int(diet_signal_peptides().get(symbol, 0))
+    return replace(prot, sequence=prot.sequence[n:], symbol=f"{symbol}_mature") if n else prot
+
+
+@lru_cache(maxsize=64)
 def _deamidated_by_ttg(symbol: str) -> bool:
     """Whether tTG deamidates the dietary protein as eaten (mature chain): only then can its
     deamidation create epitopes, and only then does it get a ``_deamidated`` group."""
-    from ..molecular import deamidate, get_protein
+    from ..molecular import deamidate
 
-    mature = get_protein(symbol).sequence[diet_signal_peptides().get(symbol, 0):]
+    mature = eaten_protein(symbol).sequence
     return deamidate(mature) != mature
 
 
