@@ -51,8 +51,10 @@ SEEDING_PARAMETERS = {
     "deletion": (0.9, "fraction", "fraction of displayed self-reactive conventional clones deleted in the thymus", "assumption"),
     "deletion_ubiquitous": (0.99, "fraction", "fraction of self-reactive conventional clones deleted when the antigen is on every thymic APC (ubiquitous)",
                             "assumption: ubiquitous antigens are met on cortical and medullary APCs throughout selection"),
-    "ptpn22_deletion_loss": (0.1, "fraction per T allele", "relative loss of thymic deletion per PTPN22 620W allele (weaker TCR signal)",
-                             "assumption; no fold-effect published (immune_parameters.md qualitative findings)"),
+    "ptpn22_escape_gain": (0.9, "fold per T allele", "relative increase, per PTPN22 620W allele, of the share of self-reactive clones "
+                           "that escape thymic deletion (weaker TCR signal): escape = (1 - deletion) x (1 + gain x alleles)",
+                           "assumption; no fold-effect published (immune_parameters.md qualitative findings); 0.9 keeps the earlier "
+                           "10% relative loss of deletion for tissue-restricted antigens (0.9 x 0.9 = 1 - 0.1 x 1.9)"),
     "treg_fraction": (0.1, "fraction", "fraction of displayed self-reactive clones that become thymic Tregs",
                       "assumption; Tregs are 6.35% of CD4 (tsv:treg.fraction_of_cd4_blood)"),
     "b_precursors": (1e4, "cells", "naive B cells specific for one protein antigen", "assumption (immune_parameters.md gaps: no naive B count)"),
@@ -230,7 +232,7 @@ def _expectation_cached(key, genotype: Genotype) -> GenotypeExpectation:
     W, disp = np.zeros(n), np.zeros(n)
     naive, treg, bcell = np.zeros(n), np.zeros(n), np.zeros(n)
     per_weight = _p("precursor_frequency") * _p("naive_cd4")
-    deletion = _p("deletion") * (1.0 - _p("ptpn22_deletion_loss") * genotype.ptpn22.count("T"))
+    escape_gain = 1.0 + _p("ptpn22_escape_gain") * genotype.ptpn22.count("T")
     # every protein whose presentation is needed, scored in one pass (cached per molecule)
     needed = [eaten_protein(symbol) if kind == "diet" else (commensal_pool() if kind == "commensal" else get_protein(symbol))
               for symbol, kind, modified in key if not modified]
@@ -245,7 +247,7 @@ def _expectation_cached(key, genotype: Genotype) -> GenotypeExpectation:
         d = _display_probability(prot, genotype)
         disp[i] = d
         total = per_weight * W[i]
-        dele = deletion if prot.thymic_display != "ubiquitous" else _p("deletion_ubiquitous") * deletion / _p("deletion")
+        dele = 1.0 - (1.0 - _p("deletion_ubiquitous" if prot.thymic_display == "ubiquitous" else "deletion")) * escape_gain
         naive[i] = total * (1.0 - d * dele)
         treg[i] = total * d * _p("treg_fraction") * (0.0 if genotype.foxp3 == "null" else 1.0)
         bcens = _p("b_self_censoring_ubiquitous") if prot.thymic_display == "ubiquitous" else _p("b_self_censoring")
