@@ -8,7 +8,7 @@ from autoimmunity.host import Genotype, draw_people, typical_infections
 from autoimmunity.host._scenario import YEAR
 from autoimmunity.immune import PersonInputs, build_model, make_schedule, simulate
 
-DQ25_HOMO = "DRB1*03:01, DQA1*05:01-DQB1*02:01"
+DQ25_HOMO = "DRB1*03:01, DRB1*03:01, DQA1*05:01-DQB1*02:01, DQA1*05:01-DQB1*02:01"  # both copies: gene dose
 DR3DR4 = "DRB1*03:01, DRB1*04:01, DQA1*05:01-DQB1*02:01, DQA1*03:01-DQB1*03:02"
 NON_RISK = [  # common European haplotypes without DQ2/DQ8 (DR15-DQ6.2, DR1-DQ5, DR13-DQ6.3)
     ("DRB1*15:01", "DQA1*01:02-DQB1*06:02"),

@@ -179,7 +179,8 @@ def _genotypes(people: pd.DataFrame) -> list:
 
     out = []
     for r in people.itertuples(index=False):
-        hla = ",".join(sorted({r.hla_drb1_1, r.hla_drb1_2})) + "," + ",".join(sorted({r.hla_dq_1, r.hla_dq_2}))
+        # both copies, so a homozygote's molecules get their gene dose (HLAGenotype.copies)
+        hla = ",".join(sorted((r.hla_drb1_1, r.hla_drb1_2))) + "," + ",".join(sorted((r.hla_dq_1, r.hla_dq_2)))
         foxp3_null = r.foxp3_lof >= (1 if r.sex == "M" else 2)  # hemizygous males; females need both X
         out.append(Genotype(
             hla=hla, aire="null" if r.aire_lof == 2 else "normal", foxp3="null" if foxp3_null else "normal",

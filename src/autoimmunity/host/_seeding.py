@@ -162,22 +162,50 @@ def _presentation_weights(hla: str, proteins: tuple) -> tuple[float, ...]:
 
 
 @lru_cache(maxsize=65536)
-def _created_weight(hla: str, native, modified) -> float:
+def _dosed_weights(hla: str, proteins: tuple) -> tuple[float, ...]:
+    """Presentation weight of each of ``proteins`` with every molecule counted by its gene copies
+    (``HLAGenotype.copies``: 2 for a homozygote's molecules): the density of the presented ligands
+    on an APC, which sets the TCR signal (DQ2.5 homozygous APCs present gluten to T cells more
+    strongly than heterozygous ones: Vader W et al., Proc Natl Acad Sci USA 2003;100:12390).
+    Equal to :func:`_presentation_weights` (distinct ligands, which set precursor numbers) when
+    every molecule has one copy. A trans DQ dimer counts 1, like a cis one: docs/model.md
+    "Seeding" says why the chains' sharing between cis and trans dimers is not applied."""
+    from ..molecular import parse_genotype
+
+    geno = parse_genotype(hla, field="genotype.hla")
+    if all(c == 1 for c in geno.copies):
+        return _presentation_weights(hla, proteins)
+    dose = dict(zip(geno.molecules, geno.copies))
+    scale = _p("rank_scale")
+    out = []
+    for k in range(len(proteins)):
+        total = 0.0
+        for molecule in geno.molecules:
+            rank = _molecule_ligands(molecule, proteins)[k][1]
+            total += dose[molecule] * float(np.sum(2.0 ** (-rank / scale)))
+        out.append(total)
+    return tuple(out)
+
+
+@lru_cache(maxsize=65536)
+def _created_weight(hla: str, native, modified, dosed: bool = False) -> float:
     """Presentation weight of the epitopes a modification creates: over every molecule of the
     genotype and every core position, the weight of the modified protein's ligand minus that of
     the native ligand at the same core (0 where the modification weakens or removes a ligand).
     Clones for these epitopes never met them in the native protein, so they are a group of
-    their own (docs/model.md, "Seeding")."""
+    their own (docs/model.md, "Seeding"). ``dosed``: each molecule counted by its gene copies,
+    as in :func:`_dosed_weights`."""
     from ..molecular import parse_genotype
 
     geno = parse_genotype(hla, field="genotype.hla")
+    dose = dict(zip(geno.molecules, geno.copies)) if dosed else {}
     scale = _p("rank_scale")
     total = 0.0
     for molecule in dict.fromkeys(geno.molecules):
         (start_n, rank_n), (start_m, rank_m) = _molecule_ligands(molecule, (native, modified))
         native_weight = dict(zip(start_n.tolist(), (2.0 ** (-rank_n / scale)).tolist()))
         gained = 2.0 ** (-rank_m / scale) - np.array([native_weight.get(s, 0.0) for s in start_m.tolist()])
-        total += float(np.sum(np.maximum(gained, 0.0)))
+        total += dose.get(molecule, 1) * float(np.sum(np.maximum(gained, 0.0)))
     return total
 
 
@@ -194,7 +222,8 @@ class GenotypeExpectation:
     """Genotype-only expectations for one model structure (arrays over groups)."""
 
     groups: tuple[str, ...]
-    weight: np.ndarray  # W (for a deamidated group: of the epitopes deamidation creates)
+    weight: np.ndarray  # W, distinct ligands: sets precursor numbers (deamidated group: epitopes deamidation creates)
+    dose_weight: np.ndarray  # the same with each molecule counted by its gene copies: sets presentation
     presentation: np.ndarray
     naive_cells: np.ndarray  # expected naive conventional precursors (cells)
     treg_cells: np.ndarray  # expected thymic Treg precursors (cells)
@@ -229,7 +258,7 @@ def _expectation_cached(key, genotype: Genotype) -> GenotypeExpectation:
     from ..molecular import commensal_pool, get_protein
 
     n = len(key)
-    W, disp = np.zeros(n), np.zeros(n)
+    W, Wd, disp = np.zeros(n), np.zeros(n), np.zeros(n)
     naive, treg, bcell = np.zeros(n), np.zeros(n), np.zeros(n)
     per_weight = _p("precursor_frequency") * _p("naive_cd4")
     escape_gain = 1.0 + _p("ptpn22_escape_gain") * genotype.ptpn22.count("T")
@@ -237,13 +266,16 @@ def _expectation_cached(key, genotype: Genotype) -> GenotypeExpectation:
     needed = [eaten_protein(symbol) if kind == "diet" else (commensal_pool() if kind == "commensal" else get_protein(symbol))
               for symbol, kind, modified in key if not modified]
     weights = dict(zip(needed, _presentation_weights(str(genotype.hla), tuple(needed))))
+    dosed = dict(zip(needed, _dosed_weights(str(genotype.hla), tuple(needed))))
     for i, (symbol, kind, modified) in enumerate(key):
         prot = commensal_pool() if kind == "commensal" else get_protein(symbol)
         eaten = eaten_protein(symbol) if kind == "diet" else prot
         if modified:
             W[i] = _created_weight(str(genotype.hla), eaten, _modified_protein(symbol, kind))
+            Wd[i] = _created_weight(str(genotype.hla), eaten, _modified_protein(symbol, kind), True)
         else:
             W[i] = weights[eaten]
+            Wd[i] = dosed[eaten]
         d = _display_probability(prot, genotype)
         disp[i] = d
         total = per_weight * W[i]
@@ -260,7 +292,7 @@ def _expectation_cached(key, genotype: Genotype) -> GenotypeExpectation:
         1.0 - _p("ptpn22_treg_effect") * genotype.ptpn22.count("T"),
     ])
     return GenotypeExpectation(
-        groups=tuple(k[0] for k in key), weight=W, presentation=W / (W + w50),
+        groups=tuple(k[0] for k in key), weight=W, dose_weight=Wd, presentation=Wd / (Wd + w50),
         naive_cells=naive, treg_cells=treg, b_cells=bcell, display=disp, px=px,
     )
 
