@@ -63,7 +63,7 @@ N_GT = 6
 #: numba freezes the I_* indices below into its on-disk cache, which is keyed on this file
 #: only; a reordered ``_parameters.py`` would silently feed the cached kernels the wrong
 #: values. Changing the layout therefore requires updating this constant (and so this file).
-_PARAMETER_LAYOUT = "a1b4c4ff3872ff17"
+_PARAMETER_LAYOUT = "f038e0e9f8238848"
 if hashlib.sha256(",".join(IDX).encode()).hexdigest()[:16] != _PARAMETER_LAYOUT:
     raise RuntimeError(
         "immune/_parameters.py changed its parameter layout: update _PARAMETER_LAYOUT in immune/_kernel.py "
@@ -119,6 +119,7 @@ I_HELPHALF = IDX["help_half"]
 I_BAGHALF = IDX["b_antigen_half"]
 I_PSRATE = IDX["plasma_short_rate"]
 I_PLRATE = IDX["plasma_long_rate"]
+I_PLSELF = IDX["plasma_long_self"]
 I_PSDEATH = IDX["plasma_short_death"]
 I_PLDEATH = IDX["plasma_long_death"]
 I_ABSEC = IDX["antibody_secretion"]
@@ -322,7 +323,8 @@ def rhs(y, dy, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma,
             - par[I_BDEATH] * B
         )
         dy[o + VPS] = par[I_PSRATE] * B - par[I_PSDEATH] * PS
-        dy[o + VPL] = par[I_PLRATE] * B - par[I_PLDEATH] * PLc
+        plr = par[I_PLRATE] * (par[I_PLSELF] if int(grp_tab[g, GT_KIND]) == KIND_SELF else 1.0)
+        dy[o + VPL] = plr * B - par[I_PLDEATH] * PLc
         dy[o + VAB] = par[I_ABSEC] * (PS + PLc) - grp_tab[g, GT_ABDECAY] * AB
     for s in range(S):
         o = so + s * NS

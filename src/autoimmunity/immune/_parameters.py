@@ -171,6 +171,13 @@ PARAMETERS: tuple[Parameter, ...] = (
     _P("help_half", 0.3, "CELL_UNIT", "stimulated helper T cells giving half-maximal help", "assumption"),
     _P("plasma_short_rate", 0.2, "1/day", "differentiation of activated B cells into short-lived plasma cells", "assumption"),
     _P("plasma_long_rate", 0.004, "1/day", "differentiation of activated B cells into long-lived plasma cells", "assumption"),
+    _P("plasma_long_self", 0.01, "fraction",
+       "share of plasma_long_rate for B cells specific for a self antigen: self-reactive B cells are excluded from germinal "
+       "centres (Chan TD et al., Immunity 2012;37:893), so their plasma cells come mostly from short-lived extrafollicular "
+       "responses that last only while T-cell help does",
+       "calibrated: serum anti-tTG IgA falls 14-fold in ~3 months on a gluten-free diet (Petroff D et al., Clin "
+       "Gastroenterol Hepatol 2018;16:1442); tTG-specific plasma cells carry few somatic mutations (Di Niro R et al., "
+       "Nat Med 2012;18:441)"),
     _P("plasma_short_death", 0.33, "1/day", "death of short-lived plasma cells ('a few days')", "immune_parameters.md gaps: lifespan only 'a few days'; 3 days assumed"),
     _P("plasma_long_death", 0.00019, "1/day", "death of long-lived plasma cells (10-year survival)", "tsv:plasma_cell.long_lived_survival_primate (>=10 y; 1/(10*365))"),
     _P("antibody_secretion", 50.0, "titre units per CELL_UNIT per day", "antibody secreted per plasma cell unit (titre 1 = positivity threshold)", "calibrated: anti-tTG positive in celiac"),
