@@ -63,7 +63,7 @@ N_GT = 6
 #: numba freezes the I_* indices below into its on-disk cache, which is keyed on this file
 #: only; a reordered ``_parameters.py`` would silently feed the cached kernels the wrong
 #: values. Changing the layout therefore requires updating this constant (and so this file).
-_PARAMETER_LAYOUT = "f038e0e9f8238848"
+_PARAMETER_LAYOUT = "77c18606b8ff63cb"
 if hashlib.sha256(",".join(IDX).encode()).hexdigest()[:16] != _PARAMETER_LAYOUT:
     raise RuntimeError(
         "immune/_parameters.py changed its parameter layout: update _PARAMETER_LAYOUT in immune/_kernel.py "
@@ -116,6 +116,7 @@ I_BREC = IDX["b_recruit"]
 I_BPROL = IDX["b_prolif"]
 I_BDEATH = IDX["b_death"]
 I_HELPHALF = IDX["help_half"]
+I_BAPC = IDX["b_apc"]
 I_BAGHALF = IDX["b_antigen_half"]
 I_PSRATE = IDX["plasma_short_rate"]
 I_PLRATE = IDX["plasma_long_rate"]
@@ -199,8 +200,22 @@ def algebraic(y, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigm
         pres = pg[g, PG_PRES]
         if grp_tab[g, GT_MOD] > 0.0:  # epitopes created by tTG: presented as far as gliadin is deamidated
             pres = pres * deamidated_share(par, I)
-        sg = pres * a / (1.0 + a)
-        sigma[g] = sg
+        sigma[g] = pres * a / (1.0 + a)
+    if par[I_BAPC] > 0.0:  # B and plasma cells present the complex partners they captured (deamidated gliadin on tTG)
+        for b in range(G):
+            nb = int(help_link[b, 0])
+            if nb == 0:
+                continue
+            load = (max(y[b * NG + VB], 0.0) + max(y[b * NG + VPS], 0.0)) * antigen[b] / (par[I_BAGHALF] + antigen[b])
+            for j in range(nb):
+                h = int(help_link[b, 1 + 2 * j])
+                if h != b and pg[h, PG_PRES] > 0.0:
+                    x = par[I_BAPC] * help_link[b, 2 + 2 * j] * load
+                    sigma[h] += (pg[h, PG_PRES] - sigma[h]) * x / (1.0 + x)
+    for g in range(G):
+        s = int(grp_tab[g, GT_SITE])
+        kind = int(grp_tab[g, GT_KIND])
+        sg = sigma[g]
         E = y[g * NG + VE]
         ifng_total += par[I_IFNEFF] * max(E, 0.0) * sg
         R = max(y[g * NG + VR], 0.0)

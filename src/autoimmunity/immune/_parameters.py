@@ -168,6 +168,9 @@ PARAMETERS: tuple[Parameter, ...] = (
        "concentration than the bulk uptake by dendritic cells that defines the antigen scale)",
        "assumption: BCR-mediated capture concentrates antigen ~10^3-10^4-fold over fluid-phase uptake (Lanzavecchia, "
        "Nature 1985); calibrated: islet autoantibodies in DR3-DQ2/DR4-DQ8 children (TEDDY)"),
+    _P("b_apc", 0.0, "antigen units per CELL_UNIT of antigen-loaded B and plasma cells",
+       "presentation by B cells and plasma cells of the complex partners they take up through their BCR (tTG-specific B cells "
+       "present deamidated gluten: Hoydahl LS et al., Gastroenterology 2019;156:1428)", "EXPERIMENT"),
     _P("help_half", 0.3, "CELL_UNIT", "stimulated helper T cells giving half-maximal help", "assumption"),
     _P("plasma_short_rate", 0.2, "1/day", "differentiation of activated B cells into short-lived plasma cells", "assumption"),
     _P("plasma_long_rate", 0.004, "1/day", "differentiation of activated B cells into long-lived plasma cells", "assumption"),
