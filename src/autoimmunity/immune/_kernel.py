@@ -63,7 +63,7 @@ N_GT = 6
 #: numba freezes the I_* indices below into its on-disk cache, which is keyed on this file
 #: only; a reordered ``_parameters.py`` would silently feed the cached kernels the wrong
 #: values. Changing the layout therefore requires updating this constant (and so this file).
-_PARAMETER_LAYOUT = "77c18606b8ff63cb"
+_PARAMETER_LAYOUT = "5beb59fe1c845f34"
 if hashlib.sha256(",".join(IDX).encode()).hexdigest()[:16] != _PARAMETER_LAYOUT:
     raise RuntimeError(
         "immune/_parameters.py changed its parameter layout: update _PARAMETER_LAYOUT in immune/_kernel.py "
@@ -117,6 +117,8 @@ I_BPROL = IDX["b_prolif"]
 I_BDEATH = IDX["b_death"]
 I_HELPHALF = IDX["help_half"]
 I_BAPC = IDX["b_apc"]
+I_BCOSTIM = IDX["b_costim"]
+I_MEMC0 = IDX["memory_costim_independence"]
 I_BAGHALF = IDX["b_antigen_half"]
 I_PSRATE = IDX["plasma_short_rate"]
 I_PLRATE = IDX["plasma_long_rate"]
@@ -210,7 +212,7 @@ def algebraic(y, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigm
             for j in range(nb):
                 h = int(help_link[b, 1 + 2 * j])
                 if h != b and pg[h, PG_PRES] > 0.0:
-                    x = par[I_BAPC] * help_link[b, 2 + 2 * j] * load
+                    x = par[I_BAPC] * help_link[b, 2 + 2 * j] * load * antigen[h] / (1.0 + antigen[h])  # complexes need the partner
                     sigma[h] += (pg[h, PG_PRES] - sigma[h]) * x / (1.0 + x)
     for g in range(G):
         s = int(grp_tab[g, GT_SITE])
@@ -290,12 +292,21 @@ def rhs(y, dy, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma,
         AB = y[o + VAB]
         f2 = alg_site[s, AS_F2]
         f2r = alg_site[s, AS_F2R]
+        if par[I_BAPC] > 0.0 and grp_tab[g, GT_MOD] > 0.0 and sg > 0.0:
+            # the share of this group's signal presented by B/plasma cells carries their costimulation
+            Ig = max(y[so + s * NS + SI], 0.0)
+            s_dc = pg[g, PG_PRES] * deamidated_share(par, Ig) * antigen[g] / (1.0 + antigen[g])
+            sb = max(sg - s_dc, 0.0)
+            c_eff = (s_dc * c + sb * par[I_BCOSTIM]) / sg
+            il2g = alg_site[s, AS_IL2] + par[I_IL2AUTO] * (c_eff - c)
+            f2 = il2g / (par[I_IL2HALF] + il2g)
+            c = c_eff
         rec = par[I_RECRUIT] * sg * N
         frac_itreg = alg_site[s, AS_ITREG]
         # recall competes for antigen and APCs like proliferation (halved at effector_capacity):
         # proliferative recall without it is an unbounded effector-memory loop under chronic antigen
         crowd = 1.0 + max(E, 0.0) / par[I_ECAP]  # effectors of this specificity compete for antigen
-        recall = par[I_RECALL] * sg * c * M / crowd
+        recall = par[I_RECALL] * sg * (par[I_MEMC0] + (1.0 - par[I_MEMC0]) * c) * M / crowd
         dy[o + VN] = par[I_NAIVE_TURN] * (pg[g, PG_N0] - N) - rec
         dy[o + VA] = rec * (1.0 - c) * (1.0 - frac_itreg) - par[I_ANERGLOSS] * A
         satg = sg / (par[I_SIGHALF] + sg)  # saturation of the TCR signal (effectors and Tregs)

@@ -69,6 +69,9 @@ PARAMETERS: tuple[Parameter, ...] = (
        "assumption: memory cells divide without the naive 3-day delay (Kaech & Ahmed review); 1/day. Memory pools "
        "grow, not shrink, with each restimulation (Masopust D et al., J Immunol 2006;177:831), so recall does not "
        "deplete them"),
+    _P("memory_costim_independence", 0.0, "fraction",
+       "share of memory recall that needs no costimulation (memory cells are less CD28-dependent than naive cells)",
+       "EXPERIMENT; London CA et al., J Immunol 2000;164:265"),
     _P("anergic_loss", 0.0047, "1/day",
        "loss rate of anergic T cells",
        "assumption: same as memory CD4 loss (tsv:tcell.memory_cd4.loss_rate); no direct measurement"),
@@ -171,6 +174,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     _P("b_apc", 0.0, "antigen units per CELL_UNIT of antigen-loaded B and plasma cells",
        "presentation by B cells and plasma cells of the complex partners they take up through their BCR (tTG-specific B cells "
        "present deamidated gluten: Hoydahl LS et al., Gastroenterology 2019;156:1428)", "EXPERIMENT"),
+    _P("b_costim", 0.0, "fraction", "costimulation that antigen-presenting B and plasma cells give the T cells they present to (CD80/86 on activated B cells)", "EXPERIMENT"),
     _P("help_half", 0.3, "CELL_UNIT", "stimulated helper T cells giving half-maximal help", "assumption"),
     _P("plasma_short_rate", 0.2, "1/day", "differentiation of activated B cells into short-lived plasma cells", "assumption"),
     _P("plasma_long_rate", 0.004, "1/day", "differentiation of activated B cells into long-lived plasma cells", "assumption"),
