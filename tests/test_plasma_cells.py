@@ -1,5 +1,5 @@
-"""Plasma-cell longevity: antibody to a self antigen lasts only while T-cell help does, antibody to a
-pathogen outlasts the infection (long-lived plasma cells)."""
+"""Plasma-cell longevity: antibody to a ubiquitous self antigen lasts only while T-cell help does, antibody
+to a pathogen outlasts the infection (long-lived plasma cells)."""
 
 import numpy as np
 import pytest
@@ -33,8 +33,8 @@ def test_anti_ttg_falls_within_months_when_help_stops():
     """Serum anti-tTG IgA falls 14-fold in about 3 months on a gluten-free diet (Petroff D et al., Clin
     Gastroenterol Hepatol 2018;16:1442) and becomes negative in most within 1-2 years (Sbravati F et al., Dig
     Liver Dis 2022;54:336): tTG-specific plasma cells are short-lived, made while gluten-specific T cells
-    help (few somatic mutations: Di Niro R et al., Nat Med 2012;18:441). In the model self-reactive B cells
-    make long-lived plasma cells at ``plasma_long_self`` of the usual rate."""
+    help (few somatic mutations: Di Niro R et al., Nat Med 2012;18:441). In the model B cells for a
+    ubiquitous self antigen make long-lived plasma cells at ``plasma_long_self`` of the usual rate."""
     ts, ab = _antitg_after_gluten_stops()
     peak = ab.max()
     assert peak > 10.0  # the burst made anti-tTG (titre 1 = positive)
@@ -56,3 +56,13 @@ def test_antibody_to_a_pathogen_outlasts_the_infection(day):
     r = simulate(m, p, make_schedule(m, [{"infections": [(0.0, "influenza", 100.0)]}], day + 1), ts)
     ab = r.states[0][:, m.var_index("group", "HA", "antibody")]
     assert ab[-1] > 1.0 and ab[-1] > 0.1 * ab[0]
+
+
+def test_only_ubiquitous_self_antigens_lose_long_lived_plasma_cells():
+    """Germinal-centre B cells for a self antigen present around the germinal centre are eliminated, those
+    for rare or tissue-specific self antigens are not (Chan TD et al., Immunity 2012;37:893): tTG
+    (ubiquitous) is flagged, the islet antigens, gliadin, pathogens and the microbiota are not."""
+    m = build_model()
+    flag = {g.label: m.grp_tab[i, K.GT_UBIQ] for i, g in enumerate(m.groups)}
+    assert flag["TGM2"] == 1.0
+    assert all(flag[s] == 0.0 for s in ("INS", "GAD2", "PTPRN", "SLC30A8", "G6PC2", "GDA9", "GDA9_deamidated", "HA", "MICROBIOTA"))

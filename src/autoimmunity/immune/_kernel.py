@@ -56,8 +56,8 @@ N_ST = 7
 PT_SITE, PT_REP, PT_CAP, PT_INNATE, PT_CYTO, PT_CYTOHALF, PT_LATENT, PT_REACT, PT_PAMP, PT_GROUP = range(10)
 N_PT = 10
 # group table columns (grp_tab[g, k])
-GT_SITE, GT_KIND, GT_SOURCE, GT_EXPR, GT_ABDECAY, GT_MOD = range(6)
-N_GT = 6
+GT_SITE, GT_KIND, GT_SOURCE, GT_EXPR, GT_ABDECAY, GT_MOD, GT_UBIQ = range(7)
+N_GT = 7
 
 #: Fingerprint of the parameter layout (names in order) these kernels were compiled for.
 #: numba freezes the I_* indices below into its on-disk cache, which is keyed on this file
@@ -349,7 +349,8 @@ def rhs(y, dy, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma,
             - par[I_BDEATH] * B
         )
         dy[o + VPS] = par[I_PSRATE] * B - par[I_PSDEATH] * PS
-        plr = par[I_PLRATE] * (par[I_PLSELF] if int(grp_tab[g, GT_KIND]) == KIND_SELF else 1.0)
+        # B cells for a ubiquitous self antigen are purged from germinal centres: few long-lived plasma cells
+        plr = par[I_PLRATE] * (par[I_PLSELF] if grp_tab[g, GT_UBIQ] > 0.0 else 1.0)
         dy[o + VPL] = plr * B - par[I_PLDEATH] * PLc
         dy[o + VAB] = par[I_ABSEC] * (PS + PLc) - grp_tab[g, GT_ABDECAY] * AB
     for s in range(S):

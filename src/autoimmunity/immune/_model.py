@@ -237,6 +237,8 @@ def build_model(diseases=None, pathogens=None, params: dict | None = None) -> Mo
             groups.append(Group("MICROBIOTA", s, "commensal", "", float(tis[s].commensal_antigen), 0.117, False))
     sites = tuple(site_names)
     G, S, P = len(groups), len(sites), len(pspecs)
+    from ..molecular import get_protein
+
     grp_tab = np.zeros((G, K.N_GT))
     kinds = {"self": K.KIND_SELF, "pathogen": K.KIND_PATHOGEN, "diet": K.KIND_DIET, "commensal": K.KIND_COMMENSAL}
     pnames = [p.name for p in pspecs]
@@ -247,6 +249,7 @@ def build_model(diseases=None, pathogens=None, params: dict | None = None) -> Mo
         grp_tab[i, K.GT_EXPR] = g.expression
         grp_tab[i, K.GT_ABDECAY] = g.antibody_decay
         grp_tab[i, K.GT_MOD] = 1.0 if g.modified else 0.0
+        grp_tab[i, K.GT_UBIQ] = 1.0 if g.kind == "self" and get_protein(g.symbol).thymic_display == "ubiquitous" else 0.0
     site_tab = np.zeros((S, K.N_ST))
     for i, s in enumerate(sites):
         t = tis[s]

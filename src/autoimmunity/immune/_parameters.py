@@ -179,9 +179,10 @@ PARAMETERS: tuple[Parameter, ...] = (
     _P("plasma_short_rate", 0.2, "1/day", "differentiation of activated B cells into short-lived plasma cells", "assumption"),
     _P("plasma_long_rate", 0.004, "1/day", "differentiation of activated B cells into long-lived plasma cells", "assumption"),
     _P("plasma_long_self", 0.01, "fraction",
-       "share of plasma_long_rate for B cells specific for a self antigen: self-reactive B cells are excluded from germinal "
-       "centres (Chan TD et al., Immunity 2012;37:893), so their plasma cells come mostly from short-lived extrafollicular "
-       "responses that last only while T-cell help does",
+       "share of plasma_long_rate for B cells specific for a ubiquitous self antigen: germinal-centre B cells that "
+       "recognise a self antigen present around the germinal centre are eliminated, while those for rare or "
+       "tissue-specific self antigens are not (Chan TD et al., Immunity 2012;37:893), so plasma cells for a ubiquitous "
+       "antigen such as tTG come mostly from short-lived responses that last only while T-cell help does",
        "calibrated: serum anti-tTG IgA falls 14-fold in ~3 months on a gluten-free diet (Petroff D et al., Clin "
        "Gastroenterol Hepatol 2018;16:1442); tTG-specific plasma cells carry few somatic mutations (Di Niro R et al., "
        "Nat Med 2012;18:441)"),
