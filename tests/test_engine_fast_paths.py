@@ -141,7 +141,9 @@ def test_spectral_radius_estimate_sees_only_components_that_can_move(model):
     assert full > 1.5 * masked  # the unexposed pathogens' modes dominate the full Jacobian
     est, evals = K._spectral_radius(y, fy, np.zeros_like(y), np.empty_like(y), np.empty_like(y), *args)
     assert 0 < evals <= K.RHO_ITERS
-    assert abs(est - masked) < 0.05 * masked
+    # within 10%: RKC uses the estimate x RHO_SAFETY (1.2), and the nonlinear power method reads kinks
+    # (debris and loads floored at 0) one-sidedly where the finite-difference Jacobian above reads them from +
+    assert abs(est - masked) < 0.10 * masked and est * K.RHO_SAFETY > masked
 
 
 def test_sparse_tables_hold_the_dense_definitions(model):

@@ -84,17 +84,15 @@ def test_foxp3_null_early_diabetes(foxp3_null_cohort):
     assert np.mean(onset(m, res, "t1d") < 5.0) >= 0.5
 
 
-@pytest.mark.xfail(strict=True, reason="issue 4 open: DQ2.5 homozygotes on gluten reach no coeliac disease (0%, target 5-70%; "
-                   "no anti-tTG either). Only DQ2/DQ8 carriers present epitopes that deamidation creates "
-                   "(tests/test_neo_epitopes.py), and a DQ2.5 homozygote's clones for them expand ~1000-fold in infant "
-                   "rotavirus enteritis, but contract with the infection: commensal-specific Tregs expanded by the same "
-                   "inflammation suppress every gut response; see docs/model.md, Open problems (session 14)")
 def test_celiac_hla_dependence_and_gluten():
     """Coeliac disease needs DQ2/DQ8 and gluten (Sollid LM, Nat Rev Immunol 2002;2:647;
     Lionetti E et al., N Engl J Med 2014;371:1295 -- DQ2 homozygotes ~26% by age 5 in
     at-risk infants): DQ2.5 homozygotes eating gluten from 6 months develop anti-tTG and
     villous damage in a substantial fraction; neither-DQ2-nor-DQ8 essentially never;
-    gluten-free from birth never."""
+    gluten-free from birth never. Here it emerges from presentation (only DQ2/DQ8 present the epitopes
+    that tTG deamidation creates, tests/test_neo_epitopes.py), from the hapten-carrier T-B loop (gliadin
+    T cells help tTG B cells, which present the deamidated gliadin of tTG-gliadin complexes back to them
+    with their own costimulation: docs/model.md) and from gluten itself (complexes need gliadin)."""
     n = 100
     dq25 = [Genotype(DQ25_HOMO) for _ in range(n)]
     m, res = cohort(dq25, 20.0, seed=13)
@@ -106,8 +104,6 @@ def test_celiac_hla_dependence_and_gluten():
     assert np.isfinite(onset(m, res, "celiac")).sum() == 0
 
 
-@pytest.mark.xfail(strict=True, reason="issue 4 open: no DQ2.5 homozygote reaches coeliac onset (see the test above), "
-                   "so the gluten-free course cannot be followed")
 def test_gluten_free_diet_and_challenge():
     """GFD after diagnosis: anti-tTG IgA falls over months and villi recover; gluten
     re-challenge relapses (Husby S et al., ESPGHAN guideline; Lahdeaho ML et al. challenge)."""

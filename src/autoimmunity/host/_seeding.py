@@ -49,8 +49,11 @@ SEEDING_PARAMETERS = {
     "cells_per_clone": (1000.0, "cells", "naive cells per clone (clone size), unit of Poisson draws",
                         "calc: tsv:tcell.naive.total_number_adult / tsv:tcell.naive.tcr_diversity = 1e11/1e8"),
     "deletion": (0.9, "fraction", "fraction of displayed self-reactive conventional clones deleted in the thymus", "assumption"),
-    "deletion_ubiquitous": (0.99, "fraction", "fraction of self-reactive conventional clones deleted when the antigen is on every thymic APC (ubiquitous)",
-                            "assumption: ubiquitous antigens are met on cortical and medullary APCs throughout selection"),
+    "deletion_ubiquitous": (0.999999, "fraction", "fraction of self-reactive conventional clones deleted when the antigen is on every thymic APC (ubiquitous)",
+                            "assumption: ubiquitous antigens are met on cortical and medullary APCs throughout selection; "
+                            "calibrated: tTG-specific CD4 T cells are not found in coeliac disease (Sollid LM, Nat Rev Immunol "
+                            "2002;2:647), so anti-tTG needs gluten (0.99 left ~6 tTG clones per person and a gluten-independent "
+                            "tTG loop; 0.99999 one clone in ~200 DQ2.5 homozygotes; Calibration record)"),
     "ptpn22_escape_gain": (0.9, "fold per T allele", "relative increase, per PTPN22 620W allele, of the share of self-reactive clones "
                            "that escape thymic deletion (weaker TCR signal): escape = (1 - deletion) x (1 + gain x alleles)",
                            "assumption; no fold-effect published (immune_parameters.md qualitative findings); 0.9 keeps the earlier "
@@ -59,10 +62,12 @@ SEEDING_PARAMETERS = {
                       "assumption; Tregs are 6.35% of CD4 (tsv:treg.fraction_of_cd4_blood)"),
     "b_precursors": (1e4, "cells", "naive B cells specific for one protein antigen", "assumption (immune_parameters.md gaps: no naive B count)"),
     "b_self_censoring": (0.9, "fraction", "fraction of self-reactive B cells removed (B tolerance) when the antigen is displayed", "assumption"),
-    "b_self_censoring_ubiquitous": (0.999, "fraction", "fraction of self-reactive B cells removed when the antigen is ubiquitous "
+    "b_self_censoring_ubiquitous": (0.99, "fraction", "fraction of self-reactive B cells removed when the antigen is ubiquitous "
                                     "(expressed in the bone marrow where B cells develop: receptor editing and deletion)",
                                     "assumption: B-cell central tolerance acts in the bone marrow on antigens expressed there, "
-                                    "like deletion_ubiquitous for T cells; calibrated: anti-tTG rare without coeliac disease"),
+                                    "like deletion_ubiquitous for T cells; calibrated: one tTG B clone (100 cells) expected per "
+                                    "person, so anti-tTG can follow gluten-specific help in most DQ2.5 homozygotes (0.999 left 90% "
+                                    "of people without one; Calibration record)"),
     "ctla4_effect": (0.1, "fraction per CT60 G allele", "loss of CTLA4-mediated suppression per susceptibility allele",
                      "assumption; no effect size found (immune_parameters.md)"),
     "il2ra_effect": (0.1, "fraction per risk haplotype", "loss of Treg IL-2 responsiveness per IL2RA risk haplotype",

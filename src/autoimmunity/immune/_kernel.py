@@ -63,7 +63,7 @@ N_GT = 7
 #: numba freezes the I_* indices below into its on-disk cache, which is keyed on this file
 #: only; a reordered ``_parameters.py`` would silently feed the cached kernels the wrong
 #: values. Changing the layout therefore requires updating this constant (and so this file).
-_PARAMETER_LAYOUT = "5beb59fe1c845f34"
+_PARAMETER_LAYOUT = "bd22c5efa8ef57b4"
 if hashlib.sha256(",".join(IDX).encode()).hexdigest()[:16] != _PARAMETER_LAYOUT:
     raise RuntimeError(
         "immune/_parameters.py changed its parameter layout: update _PARAMETER_LAYOUT in immune/_kernel.py "
@@ -118,7 +118,7 @@ I_BDEATH = IDX["b_death"]
 I_HELPHALF = IDX["help_half"]
 I_BAPC = IDX["b_apc"]
 I_BCOSTIM = IDX["b_costim"]
-I_MEMC0 = IDX["memory_costim_independence"]
+I_BUBIQ = IDX["b_ubiquitous_access"]
 I_BAGHALF = IDX["b_antigen_half"]
 I_PSRATE = IDX["plasma_short_rate"]
 I_PLRATE = IDX["plasma_long_rate"]
@@ -208,7 +208,8 @@ def algebraic(y, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigm
             nb = int(help_link[b, 0])
             if nb == 0:
                 continue
-            load = (max(y[b * NG + VB], 0.0) + max(y[b * NG + VPS], 0.0)) * antigen[b] / (par[I_BAGHALF] + antigen[b])
+            ab_ = max(antigen[b], par[I_BUBIQ] * grp_tab[b, GT_EXPR]) if grp_tab[b, GT_UBIQ] > 0.0 else antigen[b]
+            load = (max(y[b * NG + VB], 0.0) + max(y[b * NG + VPS], 0.0)) * ab_ / (par[I_BAGHALF] + ab_)
             for j in range(nb):
                 h = int(help_link[b, 1 + 2 * j])
                 if h != b and pg[h, PG_PRES] > 0.0:
@@ -306,7 +307,7 @@ def rhs(y, dy, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma,
         # recall competes for antigen and APCs like proliferation (halved at effector_capacity):
         # proliferative recall without it is an unbounded effector-memory loop under chronic antigen
         crowd = 1.0 + max(E, 0.0) / par[I_ECAP]  # effectors of this specificity compete for antigen
-        recall = par[I_RECALL] * sg * (par[I_MEMC0] + (1.0 - par[I_MEMC0]) * c) * M / crowd
+        recall = par[I_RECALL] * sg * c * M / crowd
         dy[o + VN] = par[I_NAIVE_TURN] * (pg[g, PG_N0] - N) - rec
         dy[o + VA] = rec * (1.0 - c) * (1.0 - frac_itreg) - par[I_ANERGLOSS] * A
         satg = sg / (par[I_SIGHALF] + sg)  # saturation of the TCR signal (effectors and Tregs)
@@ -330,7 +331,8 @@ def rhs(y, dy, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma,
         # help from CD4 effectors recognising the peptides the B cell itself presents from what
         # it captured (this antigen, or a complex partner such as gliadin for tTG): the helper's
         # signal is its presentation factor x the B cell's antigen occupancy, not the DC signal
-        ag = antigen[g] / (par[I_BAGHALF] + antigen[g])
+        ab_ = max(antigen[g], par[I_BUBIQ] * grp_tab[g, GT_EXPR]) if grp_tab[g, GT_UBIQ] > 0.0 else antigen[g]
+        ag = ab_ / (par[I_BAGHALF] + ab_)
         help_ = 0.0
         for j in range(int(help_link[g, 0])):  # the groups linked to g (sparse: see _model.pack_links)
             h = int(help_link[g, 1 + 2 * j])
@@ -568,8 +570,10 @@ def _spectral_radius(y, fy, v, x, fx, par, grp_tab, site_tab, path_tab, help_lin
     Only components that can move take part: a component that is exactly zero with an exactly
     zero derivative (the load of a cleared pathogen without latency) stays exactly zero under
     any explicit method, so its fast relaxation (innate and adaptive clearance, ~3/day) never
-    limits RKC's stability and must not inflate its stage number. The direction therefore
-    starts from ``fy`` (zero in those components) and is masked to the moving components.
+    limits RKC's stability and must not inflate its stage number. The direction is masked to the
+    moving components; the first estimate starts from ``fy``'s direction plus a tenth of every
+    moving component equally (from ``fy`` alone, a fast mode of a component at rest, whose
+    derivative is ~0, is missed when slow components drift).
     Returns (estimate, right-hand-side evaluations)."""
     n = y.shape[0]
     ynrm = 0.0
@@ -579,9 +583,21 @@ def _spectral_radius(y, fy, v, x, fx, par, grp_tab, site_tab, path_tab, help_lin
             v[i] = 0.0
         ynrm += y[i] * y[i]
         vnrm += v[i] * v[i]
-    if vnrm == 0.0:  # first estimate: start from the derivative
+    if vnrm == 0.0:  # first estimate: the derivative's direction plus a tenth of every moving component
+        # equally, so that the fast mode of a component at rest (derivative ~0, e.g. a quiet site's
+        # debris) is not swamped when slow components drift
+        fnrm = 0.0
+        nmov = 0
         for i in range(n):
-            v[i] = fy[i]
+            fnrm += fy[i] * fy[i]
+            if not (y[i] == 0.0 and fy[i] == 0.0):
+                nmov += 1
+        fnrm = np.sqrt(fnrm)
+        for i in range(n):
+            if y[i] == 0.0 and fy[i] == 0.0:
+                v[i] = 0.0
+            else:
+                v[i] = (fy[i] / fnrm if fnrm > 0.0 else 0.0) + 0.1 / np.sqrt(max(nmov, 1))
             vnrm += v[i] * v[i]
     if vnrm == 0.0:  # exactly stationary: start from the state itself
         for i in range(n):

@@ -69,9 +69,6 @@ PARAMETERS: tuple[Parameter, ...] = (
        "assumption: memory cells divide without the naive 3-day delay (Kaech & Ahmed review); 1/day. Memory pools "
        "grow, not shrink, with each restimulation (Masopust D et al., J Immunol 2006;177:831), so recall does not "
        "deplete them"),
-    _P("memory_costim_independence", 0.0, "fraction",
-       "share of memory recall that needs no costimulation (memory cells are less CD28-dependent than naive cells)",
-       "EXPERIMENT; London CA et al., J Immunol 2000;164:265"),
     _P("anergic_loss", 0.0047, "1/day",
        "loss rate of anergic T cells",
        "assumption: same as memory CD4 loss (tsv:tcell.memory_cd4.loss_rate); no direct measurement"),
@@ -171,10 +168,27 @@ PARAMETERS: tuple[Parameter, ...] = (
        "concentration than the bulk uptake by dendritic cells that defines the antigen scale)",
        "assumption: BCR-mediated capture concentrates antigen ~10^3-10^4-fold over fluid-phase uptake (Lanzavecchia, "
        "Nature 1985); calibrated: islet autoantibodies in DR3-DQ2/DR4-DQ8 children (TEDDY)"),
-    _P("b_apc", 0.0, "antigen units per CELL_UNIT of antigen-loaded B and plasma cells",
-       "presentation by B cells and plasma cells of the complex partners they take up through their BCR (tTG-specific B cells "
-       "present deamidated gluten: Hoydahl LS et al., Gastroenterology 2019;156:1428)", "EXPERIMENT"),
-    _P("b_costim", 0.0, "fraction", "costimulation that antigen-presenting B and plasma cells give the T cells they present to (CD80/86 on activated B cells)", "EXPERIMENT"),
+    _P("b_apc", 1000.0, "antigen units per CELL_UNIT",
+       "presentation by B cells and short-lived plasma cells of a complex partner they took up through their BCR (deamidated "
+       "gliadin bound to tTG): per unit of antigen-loaded B + plasma cells, times the partner's antigen occupancy; adds to the "
+       "partner group's TCR signal. B cells and plasma cells are the most abundant cells presenting the immunodominant "
+       "DQ2.5-glia-alpha1a epitope in coeliac lesions (Hoydahl LS et al., Gastroenterology 2019;156:1428)",
+       "calibrated: DQ2.5 homozygotes on gluten develop coeliac disease in a substantial fraction (tested 5-70% by 20 y; "
+       "Lionetti E et al., N Engl J Med 2014;371:1295); 100 -> 2%, 1000 -> 21% with b_costim 0.9 (Calibration record)"),
+    _P("b_costim", 0.9, "fraction",
+       "costimulation that antigen-presenting B cells and plasma cells give the T cells they present to (on the 0-1 scale of "
+       "the site's costimulation c), for the share of a group's TCR signal they present; it does not depend on the site's "
+       "dendritic-cell activation or its Tregs. Activated B cells express CD80/86, and tTG-specific plasma cells of coeliac "
+       "lesions express HLA class II and T-cell costimulatory transcripts (Hoydahl 2019; RNA-seq of coeliac-lesion plasma cells, "
+       "PMC6893993)",
+       "calibrated with b_apc (Calibration record): 0.6 -> 2%, 0.9 -> 8% (b_apc 100), 21% (b_apc 1000) of DQ2.5 homozygotes"),
+    _P("b_ubiquitous_access", 1.0, "antigen units per unit expression",
+       "antigen that a ubiquitous extracellular self protein (tTG, in the tissue matrix of every organ) offers B cells at its "
+       "site without damage, per unit of the disease's expression value; the B cells' BCR capture then saturates at "
+       "b_antigen_half. Released self antigen still sets what dendritic cells present",
+       "assumption: tTG is abundant in the extracellular matrix of the lamina propria (Lorand L, Graham RM, Nat Rev Mol Cell "
+       "Biol 2003;4:140); 1 = the antigen scale. Without it, tTG B cells see antigen only from damage, and a gluten "
+       "re-challenge after a gluten-free diet gives no relapse (tests/test_lifecourse_cohorts.py)"),
     _P("help_half", 0.3, "CELL_UNIT", "stimulated helper T cells giving half-maximal help", "assumption"),
     _P("plasma_short_rate", 0.2, "1/day", "differentiation of activated B cells into short-lived plasma cells", "assumption"),
     _P("plasma_long_rate", 0.004, "1/day", "differentiation of activated B cells into long-lived plasma cells", "assumption"),
