@@ -161,6 +161,16 @@ def deamidated_share(par, apc_activation):
     return par[I_DEAM0] + (par[I_DEAM1] - par[I_DEAM0]) * infl / (1.0 + infl)
 
 
+@njit(cache=True, fastmath=False, _nrt=False, inline="always")
+def b_cell_antigen(par, grp_tab, antigen, g):
+    """Antigen group ``g`` offers B cells: what reaches APCs, or, for a ubiquitous extracellular self
+    antigen (tTG in every tissue's matrix; ``GT_UBIQ``), at least ``b_ubiquitous_access`` x its
+    expression, without damage."""
+    if grp_tab[g, GT_UBIQ] > 0.0:
+        return max(antigen[g], par[I_BUBIQ] * grp_tab[g, GT_EXPR])
+    return antigen[g]
+
+
 @njit(cache=True, fastmath=False, _nrt=False)
 def algebraic(y, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma, antigen, alg_site):
     """Quasi-steady-state quantities: antigen amounts, T-cell signal per group, and per
@@ -208,8 +218,8 @@ def algebraic(y, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigm
             nb = int(help_link[b, 0])
             if nb == 0:
                 continue
-            ab_ = max(antigen[b], par[I_BUBIQ] * grp_tab[b, GT_EXPR]) if grp_tab[b, GT_UBIQ] > 0.0 else antigen[b]
-            load = (max(y[b * NG + VB], 0.0) + max(y[b * NG + VPS], 0.0)) * ab_ / (par[I_BAGHALF] + ab_)
+            a_b = b_cell_antigen(par, grp_tab, antigen, b)
+            load = (max(y[b * NG + VB], 0.0) + max(y[b * NG + VPS], 0.0)) * a_b / (par[I_BAGHALF] + a_b)
             for j in range(nb):
                 h = int(help_link[b, 1 + 2 * j])
                 if h != b and pg[h, PG_PRES] > 0.0:
@@ -294,9 +304,9 @@ def rhs(y, dy, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma,
         f2 = alg_site[s, AS_F2]
         f2r = alg_site[s, AS_F2R]
         if par[I_BAPC] > 0.0 and grp_tab[g, GT_MOD] > 0.0 and sg > 0.0:
-            # the share of this group's signal presented by B/plasma cells carries their costimulation
-            Ig = max(y[so + s * NS + SI], 0.0)
-            s_dc = pg[g, PG_PRES] * deamidated_share(par, Ig) * antigen[g] / (1.0 + antigen[g])
+            # the share of this group's signal presented by B/plasma cells (sigma above the dendritic
+            # cells' part, as in algebraic) carries their costimulation and the group's own IL-2
+            s_dc = pg[g, PG_PRES] * deamidated_share(par, y[so + s * NS + SI]) * antigen[g] / (1.0 + antigen[g])
             sb = max(sg - s_dc, 0.0)
             c_eff = (s_dc * c + sb * par[I_BCOSTIM]) / sg
             il2g = alg_site[s, AS_IL2] + par[I_IL2AUTO] * (c_eff - c)
@@ -331,8 +341,8 @@ def rhs(y, dy, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma,
         # help from CD4 effectors recognising the peptides the B cell itself presents from what
         # it captured (this antigen, or a complex partner such as gliadin for tTG): the helper's
         # signal is its presentation factor x the B cell's antigen occupancy, not the DC signal
-        ab_ = max(antigen[g], par[I_BUBIQ] * grp_tab[g, GT_EXPR]) if grp_tab[g, GT_UBIQ] > 0.0 else antigen[g]
-        ag = ab_ / (par[I_BAGHALF] + ab_)
+        a_b = b_cell_antigen(par, grp_tab, antigen, g)
+        ag = a_b / (par[I_BAGHALF] + a_b)
         help_ = 0.0
         for j in range(int(help_link[g, 0])):  # the groups linked to g (sparse: see _model.pack_links)
             h = int(help_link[g, 1 + 2 * j])
