@@ -303,15 +303,18 @@ def rhs(y, dy, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma,
         AB = y[o + VAB]
         f2 = alg_site[s, AS_F2]
         f2r = alg_site[s, AS_F2R]
-        if par[I_BAPC] > 0.0 and grp_tab[g, GT_MOD] > 0.0 and sg > 0.0:
+        if par[I_BAPC] > 0.0 and sg > 0.0:
             # the share of this group's signal presented by B/plasma cells (sigma above the dendritic
             # cells' part, as in algebraic) carries their costimulation and the group's own IL-2
-            s_dc = pg[g, PG_PRES] * deamidated_share(par, y[so + s * NS + SI]) * antigen[g] / (1.0 + antigen[g])
-            sb = max(sg - s_dc, 0.0)
-            c_eff = (s_dc * c + sb * par[I_BCOSTIM]) / sg
-            il2g = alg_site[s, AS_IL2] + par[I_IL2AUTO] * (c_eff - c)
-            f2 = il2g / (par[I_IL2HALF] + il2g)
-            c = c_eff
+            pres_dc = pg[g, PG_PRES]
+            if grp_tab[g, GT_MOD] > 0.0:
+                pres_dc = pres_dc * deamidated_share(par, y[so + s * NS + SI])
+            sb = sg - pres_dc * antigen[g] / (1.0 + antigen[g])
+            if sb > 0.0:
+                c_eff = ((sg - sb) * c + sb * par[I_BCOSTIM]) / sg
+                il2g = alg_site[s, AS_IL2] + par[I_IL2AUTO] * (c_eff - c)
+                f2 = il2g / (par[I_IL2HALF] + il2g)
+                c = c_eff
         rec = par[I_RECRUIT] * sg * N
         frac_itreg = alg_site[s, AS_ITREG]
         # recall competes for antigen and APCs like proliferation (halved at effector_capacity):
