@@ -78,7 +78,7 @@ def test_thread_count_does_not_change_results(model):
 @pytest.mark.parametrize("hla", [
     HLA,
     "DRB1*03:01, DRB1*04:01, DQA1*05:01-DQB1*02:01, DQA1*03:01-DQB1*03:02",  # trans DQ molecules
-    "DRB1*03:01, DQA1*05:01-DQB1*02:01",  # homozygous
+    "DRB1*03:01, DQA1*05:01-DQB1*02:01",  # one copy of each (a homozygote lists both)
 ])
 def test_presentation_weight_cached_per_molecule_is_exact(hla):
     from autoimmunity.host._seeding import _modified_protein, presentation_weight
@@ -145,7 +145,7 @@ def test_spectral_radius_estimate_sees_only_components_that_can_move(model):
     # the fastest moving component is at rest (here the airway's debris, derivative ~0): RKC's error control
     # then rejects the unstable step and raises the estimate (RHO_UP), see _spectral_radius
     assert est <= 1.05 * masked and est < full / 1.5
-    assert est >= K.RHO_FLOOR
+    assert est > 0.25 * masked  # measured 0.33 of it (session 15): a slower mode, not a collapse to the floor
 
 
 def test_sparse_tables_hold_the_dense_definitions(model):

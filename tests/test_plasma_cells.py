@@ -18,7 +18,7 @@ def _antitg_after_gluten_stops(params=None):
     gluten-free diet from day 30: anti-tTG titre every 10 days for 300 days."""
     m = build_model(params=params)
     p = draw_people(m, [Genotype(DQ25_HOMO)], np.random.default_rng(5))
-    p.pg[0, m.group_index("TGM2"), K.PG_B0] = 0.01  # one tTG B clone (100 cells are 1e-4 units; clones of 100)
+    p.pg[0, m.group_index("TGM2"), K.PG_B0] = 1e-4  # one tTG B clone (100 cells; CELL_UNIT is 1e6 cells)
     year = 365.25
     rest = simulate(m, p, make_schedule(m, [{"infections": [], "diet": [(0.0, "gluten", 10.0)]}], year + 1), [year])
     y0 = rest.states[0][0].copy()

@@ -15,7 +15,9 @@ read directly::
 
 Session-15 reading on main (docs/model.md, Open problems): with the resting Tregs a lesion lasts above
 E ~ 300 units (villous function 0.47 at E = 1000); with the commensal-specific Tregs at 100 units no size
-lasts. So what ends lesions in the life-course runs is Treg expansion in the lesion's IL-2.
+lasts. So what ends lesions in the life-course runs is Treg expansion in the lesion's IL-2. The printed
+costimulation is the site's (dendritic cells); no tTG B cells are active in the resting state, so the T-B
+loop (docs/model.md) adds nothing here; STATE-JSON sets T-cell variables only (N A E M R).
 """
 
 import json
@@ -28,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from test_lifecourse_cohorts import DQ25_HOMO, Genotype  # noqa: E402
 
 USAGE = "usage: gut_loop_gain.py [PARAMETERS-JSON] [STATE-JSON, e.g. '{\"MICROBIOTA.R\": 1000}']"
-VARIABLES = {"N": 0, "A": 1, "E": 2, "M": 3, "R": 4}
+VARIABLES = ("N", "A", "E", "M", "R")  # the group variables GROUP.VAR may set, in the kernel order (K.VN ... K.VR)
 SIZES = (0.1, 1, 3, 10, 30, 100, 300, 1000, 3000)
 
 
@@ -61,7 +63,7 @@ def loop_gain(params=None, state=None, hla=DQ25_HOMO, group="GDA9_deamidated", s
             if name not in labels or var not in VARIABLES:
                 raise InputError("STATE-JSON", f"{key!r}: give GROUP.VAR with GROUP one of {', '.join(labels)} "
                                                f"and VAR one of {', '.join(VARIABLES)}")
-            y[labels.index(name) * K.NG + VARIABLES[var]] = float(val)
+            y[labels.index(name) * K.NG + (K.VN, K.VA, K.VE, K.VM, K.VR)[VARIABLES.index(var)]] = float(val)
         y[g * K.NG + K.VE] = E
         for _ in range(400):  # damped fixed point of the fast site variables
             K.algebraic(y, m.params, m.grp_tab, m.site_tab, m.path_tab, m.help_link, p.pg[0], p.px[0], diet, sig, ag, alg)

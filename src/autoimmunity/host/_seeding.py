@@ -284,7 +284,7 @@ def _expectation_cached(key, genotype: Genotype) -> GenotypeExpectation:
         d = _display_probability(prot, genotype)
         disp[i] = d
         total = per_weight * W[i]
-        dele = 1.0 - (1.0 - _p("deletion_ubiquitous" if prot.thymic_display == "ubiquitous" else "deletion")) * escape_gain
+        dele = max(0.0, 1.0 - (1.0 - _p("deletion_ubiquitous" if prot.thymic_display == "ubiquitous" else "deletion")) * escape_gain)
         naive[i] = total * (1.0 - d * dele)
         treg[i] = total * d * _p("treg_fraction") * (0.0 if genotype.foxp3 == "null" else 1.0)
         bcens = _p("b_self_censoring_ubiquitous") if prot.thymic_display == "ubiquitous" else _p("b_self_censoring")

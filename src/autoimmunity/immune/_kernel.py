@@ -162,6 +162,16 @@ def deamidated_share(par, apc_activation):
 
 
 @njit(cache=True, fastmath=False, _nrt=False, inline="always")
+def dc_signal(par, grp_tab, pg, antigen, g, apc_activation):
+    """TCR signal of group ``g`` from dendritic cells: presentation (for epitopes tTG creates, only
+    on the deamidated share) x antigen occupancy."""
+    pres = pg[g, PG_PRES]
+    if grp_tab[g, GT_MOD] > 0.0:  # epitopes created by tTG: presented as far as gliadin is deamidated
+        pres = pres * deamidated_share(par, apc_activation)
+    return pres * antigen[g] / (1.0 + antigen[g])
+
+
+@njit(cache=True, fastmath=False, _nrt=False, inline="always")
 def b_cell_antigen(par, grp_tab, antigen, g):
     """Antigen group ``g`` offers B cells: what reaches APCs, or, for a ubiquitous extracellular self
     antigen (tTG in every tissue's matrix; ``GT_UBIQ``), at least ``b_ubiquitous_access`` x its
@@ -209,11 +219,11 @@ def algebraic(y, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigm
         else:
             a = diet[src] / par[I_DIETREF] * (1.0 + par[I_LEAK] * max(I, 0.0))
         antigen[g] = a
-        pres = pg[g, PG_PRES]
-        if grp_tab[g, GT_MOD] > 0.0:  # epitopes created by tTG: presented as far as gliadin is deamidated
-            pres = pres * deamidated_share(par, I)
-        sigma[g] = pres * a / (1.0 + a)
-    if par[I_BAPC] > 0.0:  # B and plasma cells present the complex partners they captured (deamidated gliadin on tTG)
+        sigma[g] = dc_signal(par, grp_tab, pg, antigen, g, I)
+    if par[I_BAPC] > 0.0:
+        # B and plasma cells present the complex partner they captured with their antigen (tTG B cells:
+        # deamidated gliadin; gliadin B cells: tTG, whose T cells are deleted). Presentation of a B cell's
+        # own antigen to T cells of the same group is not modelled (it would act on every antigen)
         for b in range(G):
             nb = int(help_link[b, 0])
             if nb == 0:
@@ -306,10 +316,7 @@ def rhs(y, dy, par, grp_tab, site_tab, path_tab, help_link, pg, px, diet, sigma,
         if par[I_BAPC] > 0.0 and sg > 0.0:
             # the share of this group's signal presented by B/plasma cells (sigma above the dendritic
             # cells' part, as in algebraic) carries their costimulation and the group's own IL-2
-            pres_dc = pg[g, PG_PRES]
-            if grp_tab[g, GT_MOD] > 0.0:
-                pres_dc = pres_dc * deamidated_share(par, y[so + s * NS + SI])
-            sb = sg - pres_dc * antigen[g] / (1.0 + antigen[g])
+            sb = sg - dc_signal(par, grp_tab, pg, antigen, g, y[so + s * NS + SI])
             if sb > 0.0:
                 c_eff = ((sg - sb) * c + sb * par[I_BCOSTIM]) / sg
                 il2g = alg_site[s, AS_IL2] + par[I_IL2AUTO] * (c_eff - c)

@@ -174,7 +174,7 @@ PARAMETERS: tuple[Parameter, ...] = (
        "partner group's TCR signal. B cells and plasma cells are the most abundant cells presenting the immunodominant "
        "DQ2.5-glia-alpha1a epitope in coeliac lesions (Hoydahl LS et al., Gastroenterology 2019;156:1428)",
        "calibrated: DQ2.5 homozygotes on gluten develop coeliac disease in a substantial fraction (tested 5-70% by 20 y; "
-       "Lionetti E et al., N Engl J Med 2014;371:1295); 100 -> 2%, 1000 -> 21% with b_costim 0.9 (Calibration record)"),
+       "Lionetti E et al., N Engl J Med 2014;371:1295); 100 -> 8%, 1000 -> 21% with b_costim 0.9 (Calibration record)"),
     _P("b_costim", 0.9, "fraction",
        "costimulation that antigen-presenting B cells and plasma cells give the T cells they present to (on the 0-1 scale of "
        "the site's costimulation c), for the share of a group's TCR signal they present; it does not depend on the site's "
@@ -185,7 +185,8 @@ PARAMETERS: tuple[Parameter, ...] = (
     _P("b_ubiquitous_access", 1.0, "antigen units per unit expression",
        "antigen that a ubiquitous extracellular self protein (tTG, in the tissue matrix of every organ) offers B cells at its "
        "site without damage, per unit of the disease's expression value; the B cells' BCR capture then saturates at "
-       "b_antigen_half. Released self antigen still sets what dendritic cells present",
+       "b_antigen_half. Released self antigen still sets what dendritic cells present. Applies to groups flagged "
+       "GT_UBIQ (self antigens with ubiquitous thymic display); in the shipped diseases that is tTG only",
        "assumption: tTG is abundant in the extracellular matrix of the lamina propria (Lorand L, Graham RM, Nat Rev Mol Cell "
        "Biol 2003;4:140); 1 = the antigen scale. Without it, tTG B cells see antigen only from damage, and a gluten "
        "re-challenge after a gluten-free diet gives no relapse (tests/test_lifecourse_cohorts.py)"),
