@@ -143,52 +143,35 @@ def _molecule_ligands(molecule, proteins: tuple) -> list[tuple[np.ndarray, np.nd
 
 
 @lru_cache(maxsize=65536)
-def _presentation_weights(hla: str, proteins: tuple) -> tuple[float, ...]:
-    """:func:`presentation_weight` for each of ``proteins``."""
+def _presentation_weights(hla: str, proteins: tuple, dosed: bool = False) -> tuple[float, ...]:
+    """:func:`presentation_weight` for each of ``proteins``: the distinct ligands, which set precursor
+    numbers. ``dosed``: each ligand counted by its molecule's gene copies (``HLAGenotype.copies``: 2 for
+    a homozygote's molecules), the ligand density on an APC, which sets the TCR signal (DQ2.5
+    homozygous APCs present gluten to T cells more strongly than heterozygous ones: Vader W et al.,
+    Proc Natl Acad Sci USA 2003;100:12390); the same to the last bit when every molecule has one copy.
+    A trans DQ dimer counts 1, like a cis one: docs/model.md "Seeding" says why the chains' sharing
+    between cis and trans dimers is not applied."""
     from ..molecular import parse_genotype
 
     geno = parse_genotype(hla, field="genotype.hla")
     # the genotype's ligand table, in the order presented_ligands(geno, ...) returns it
     # (by core position, then molecule index), so each sum is the same to the last bit
     index = {m.name: i for i, m in enumerate(geno.molecules)}
-    per_molecule = [(index[m.name], _molecule_ligands(m, proteins)) for m in dict.fromkeys(geno.molecules)]
+    copies = dict(zip(geno.molecules, geno.copies))
+    per_molecule = [(index[m.name], float(copies[m]) if dosed else 1.0, _molecule_ligands(m, proteins))
+                    for m in dict.fromkeys(geno.molecules)]
     out = []
     for k in range(len(proteins)):
-        start = np.concatenate([lig[k][0] for _, lig in per_molecule] + [np.zeros(0, dtype=np.int64)])
-        rank = np.concatenate([lig[k][1] for _, lig in per_molecule] + [np.zeros(0)])
-        mol = np.concatenate([np.full(len(lig[k][0]), i, dtype=np.int64) for i, lig in per_molecule]
+        start = np.concatenate([lig[k][0] for _, _, lig in per_molecule] + [np.zeros(0, dtype=np.int64)])
+        rank = np.concatenate([lig[k][1] for _, _, lig in per_molecule] + [np.zeros(0)])
+        mol = np.concatenate([np.full(len(lig[k][0]), i, dtype=np.int64) for i, _, lig in per_molecule]
                              + [np.zeros(0, dtype=np.int64)])
+        dose = np.concatenate([np.full(len(lig[k][0]), c) for _, c, lig in per_molecule] + [np.zeros(0)])
         if rank.size == 0:
             out.append(0.0)
             continue
-        rank = rank[np.lexsort((mol, start))]
-        out.append(float(np.sum(2.0 ** (-rank / _p("rank_scale")))))
-    return tuple(out)
-
-
-@lru_cache(maxsize=65536)
-def _dosed_weights(hla: str, proteins: tuple) -> tuple[float, ...]:
-    """Presentation weight of each of ``proteins`` with every molecule counted by its gene copies
-    (``HLAGenotype.copies``: 2 for a homozygote's molecules): the density of the presented ligands
-    on an APC, which sets the TCR signal (DQ2.5 homozygous APCs present gluten to T cells more
-    strongly than heterozygous ones: Vader W et al., Proc Natl Acad Sci USA 2003;100:12390).
-    Equal to :func:`_presentation_weights` (distinct ligands, which set precursor numbers) when
-    every molecule has one copy. A trans DQ dimer counts 1, like a cis one: docs/model.md
-    "Seeding" says why the chains' sharing between cis and trans dimers is not applied."""
-    from ..molecular import parse_genotype
-
-    geno = parse_genotype(hla, field="genotype.hla")
-    if all(c == 1 for c in geno.copies):
-        return _presentation_weights(hla, proteins)
-    dose = dict(zip(geno.molecules, geno.copies))
-    scale = _p("rank_scale")
-    out = []
-    for k in range(len(proteins)):
-        total = 0.0
-        for molecule in geno.molecules:
-            rank = _molecule_ligands(molecule, proteins)[k][1]
-            total += dose[molecule] * float(np.sum(2.0 ** (-rank / scale)))
-        out.append(total)
+        order = np.lexsort((mol, start))
+        out.append(float(np.sum(dose[order] * 2.0 ** (-rank[order] / _p("rank_scale")))))
     return tuple(out)
 
 
@@ -199,7 +182,7 @@ def _created_weight(hla: str, native, modified, dosed: bool = False) -> float:
     the native ligand at the same core (0 where the modification weakens or removes a ligand).
     Clones for these epitopes never met them in the native protein, so they are a group of
     their own (docs/model.md, "Seeding"). ``dosed``: each molecule counted by its gene copies,
-    as in :func:`_dosed_weights`."""
+    as in :func:`_presentation_weights`."""
     from ..molecular import parse_genotype
 
     geno = parse_genotype(hla, field="genotype.hla")
@@ -271,7 +254,7 @@ def _expectation_cached(key, genotype: Genotype) -> GenotypeExpectation:
     needed = [eaten_protein(symbol) if kind == "diet" else (commensal_pool() if kind == "commensal" else get_protein(symbol))
               for symbol, kind, modified in key if not modified]
     weights = dict(zip(needed, _presentation_weights(str(genotype.hla), tuple(needed))))
-    dosed = dict(zip(needed, _dosed_weights(str(genotype.hla), tuple(needed))))
+    dosed = dict(zip(needed, _presentation_weights(str(genotype.hla), tuple(needed), True)))
     for i, (symbol, kind, modified) in enumerate(key):
         prot = commensal_pool() if kind == "commensal" else get_protein(symbol)
         eaten = eaten_protein(symbol) if kind == "diet" else prot
