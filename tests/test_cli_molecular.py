@@ -38,6 +38,21 @@ def test_modify_deamidate_and_citrullinate():
     assert out["modified"] == "SAVRLXSSVPGVR"
 
 
+def test_mimicry_json_finds_the_dr15_cross_molecule_mimic():
+    """Issue 2 CLI contract; the MBP 85-99 / EBV DNA polymerase 627-641 pair of Lang HL et al.,
+    Nat Immunol 2002;3:940 (DRB1*15:01 and DRB5*01:01)."""
+    out = _json(runner.invoke(app, ["mimicry", "--self", "MBP", "--foreign", "BALF5", "--hla",
+                                    "DRB1*15:01,DRB5*01:01", "--top", "2", "--json"]))
+    assert len(out) == 2 and out[0]["overlap"] >= out[1]["overlap"]
+    best = out[0]
+    assert (best["self_core"], best["foreign_core"]) == ("VHFFKNIVT", "YHFVKKHVH")
+    assert (best["self_allele"], best["foreign_allele"], best["same_molecule"]) == (
+        "HLA-DRB1*15:01", "HLA-DRB5*01:01", False)
+    same_only = _json(runner.invoke(app, ["mimicry", "--self", "MBP", "--foreign", "BALF5", "--hla",
+                                          "DRB1*15:01,DRB5*01:01", "--same-molecule-only", "--json"]))
+    assert all(row["same_molecule"] for row in same_only)
+
+
 @pytest.mark.parametrize(
     "args, field",
     [
@@ -47,6 +62,9 @@ def test_modify_deamidate_and_citrullinate():
         (["present", "--hla", "DRB1*04:01", "--protein", "NOPE"], "protein"),
         (["modify", "--peptide", "QLQPFPQPQLPY"], "modification"),
         (["mimicry", "--self", "MBP", "--foreign", "EBNA1", "--hla", "DRB1*15:01", "--seed", "-1"], "seed"),
+        (["mimicry", "--self", "MBP", "--foreign", "EBNA1", "--hla", "DRB1*15:01", "--potential", "blosum"],
+         "potential"),
+        (["mimicry", "--self", "MBP", "--foreign", "EBNA1", "--hla", "DRB1*15:01", "--threshold", "0"], "threshold"),
         (["thymus", "--hla", "DRB1*04:01", "--thymocytes", "10", "--seed", "-1"], "seed"),
     ],
 )

@@ -77,6 +77,13 @@ def print_json(value) -> None:
     sys.stdout.write(json.dumps(to_jsonable(value), indent=2) + "\n")
 
 
+def _cell(value) -> str:
+    """A table cell: floats to 3 decimals, or 3 significant digits when smaller than 0.01."""
+    if not isinstance(value, float):
+        return str(value)
+    return f"{value:.3g}" if 0 < abs(value) < 0.01 else f"{value:.3f}"
+
+
 def print_table(table: pd.DataFrame, title: str, columns: list[str] | None = None, limit: int = 30) -> None:
     """Render a DataFrame with rich."""
     from rich.console import Console
@@ -87,7 +94,7 @@ def print_table(table: pd.DataFrame, title: str, columns: list[str] | None = Non
     for col in columns:
         out.add_column(col)
     for row in table[columns].head(limit).itertuples(index=False):
-        out.add_row(*[f"{v:.3f}" if isinstance(v, float) else str(v) for v in row])
+        out.add_row(*[_cell(v) for v in row])
     console = Console()
     console.print(out)
     if len(table) > limit:

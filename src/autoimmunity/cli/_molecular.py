@@ -89,19 +89,32 @@ def register(app: typer.Typer) -> None:
         foreign: str = typer.Option(..., help="Foreign protein (symbol or accession)."),
         hla: str = typer.Option(..., help="HLA class II genotype."),
         top: int = typer.Option(10, help="Number of pairs to report."),
+        threshold: float = typer.Option(10.0, help="Percentile rank at or below which a ligand is compared."),
+        potential: str = typer.Option("tcren2024", help="Contact potential: tcren2024 or mj1996."),
+        across_molecules: bool = typer.Option(
+            True, "--across-molecules/--same-molecule-only", help="Also pair ligands on different molecules."
+        ),
         seed: int = typer.Option(0, help="Random seed for the confidence intervals."),
         json_out: bool = typer.Option(False, "--json", help="Print a JSON list."),
     ):
         """Rank foreign peptides that mimic the self protein's presented peptides."""
 
+        from .._errors import InputError
+        from ..molecular import CONTACT_POTENTIALS, TCRModel
         from ..molecular._mimicry import mimicry as _mimicry
 
         if top < 1:
-            from .._errors import InputError
-
             raise InputError("top", f"{top} must be at least 1")
-        table = _mimicry(self_protein, foreign, hla, top=top, rng=seeded_generator(seed))
+        if potential not in CONTACT_POTENTIALS:
+            raise InputError("potential", f"{potential!r} is not one of {', '.join(CONTACT_POTENTIALS)}")
+        table = _mimicry(
+            self_protein, foreign, hla, top=top, threshold=threshold, model=TCRModel(potential=potential),
+            across_molecules=across_molecules, rng=seeded_generator(seed),
+        )
         if json_out:
             print_json(table)
         else:
-            print_table(table, f"Top {len(table)} mimic pairs")
+            columns = ["self_protein", "self_core_start", "self_core", "self_allele", "foreign_protein",
+                       "foreign_core_start", "foreign_core", "foreign_allele", "overlap", "cross_reactivity",
+                       "contact_identity"]
+            print_table(table, f"Top {len(table)} mimic pairs (--json for every column)", columns)

@@ -57,7 +57,16 @@ from ._tcr import (
     random_receptors,
     tcr_contacts,
 )
-from ._mimicry import MIMICRY_COLUMNS, CrossReactivity, cross_reactivity, mimicry, mimicry_search, random_pair_null
+from ._mimicry import (
+    MIMICRY_COLUMNS,
+    MIMICRY_MODEL,
+    MIMICRY_THRESHOLD,
+    CrossReactivity,
+    cross_reactivity,
+    mimicry,
+    mimicry_search,
+    random_pair_null,
+)
 
 __all__ = [
     "CUT_PROBABILITY",
@@ -121,6 +130,8 @@ __all__ = [
     "random_receptors",
     "tcr_contacts",
     "MIMICRY_COLUMNS",
+    "MIMICRY_MODEL",
+    "MIMICRY_THRESHOLD",
     "CrossReactivity",
     "cross_reactivity",
     "mimicry",
