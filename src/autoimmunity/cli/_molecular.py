@@ -89,8 +89,12 @@ def register(app: typer.Typer) -> None:
         foreign: str = typer.Option(..., help="Foreign protein (symbol or accession)."),
         hla: str = typer.Option(..., help="HLA class II genotype."),
         top: int = typer.Option(10, help="Number of pairs to report."),
-        threshold: float = typer.Option(10.0, help="Percentile rank at or below which a ligand is compared."),
-        potential: str = typer.Option("tcren2024", help="Contact potential: tcren2024 or mj1996."),
+        threshold: float = typer.Option(
+            None, help="Percentile rank at or below which a ligand is compared (default 10, MIMICRY_THRESHOLD)."
+        ),
+        potential: str = typer.Option(
+            None, help="Contact potential, tcren2024 or mj1996 (default tcren2024, MIMICRY_MODEL)."
+        ),
         across_molecules: bool = typer.Option(
             True, "--across-molecules/--same-molecule-only", help="Also pair ligands on different molecules."
         ),
@@ -100,16 +104,15 @@ def register(app: typer.Typer) -> None:
         """Rank foreign peptides that mimic the self protein's presented peptides."""
 
         from .._errors import InputError
-        from ..molecular import CONTACT_POTENTIALS, TCRModel
+        from ..molecular import MIMICRY_MODEL, MIMICRY_THRESHOLD, TCRModel
         from ..molecular._mimicry import mimicry as _mimicry
 
         if top < 1:
             raise InputError("top", f"{top} must be at least 1")
-        if potential not in CONTACT_POTENTIALS:
-            raise InputError("potential", f"{potential!r} is not one of {', '.join(CONTACT_POTENTIALS)}")
+        model = MIMICRY_MODEL if potential is None else TCRModel(potential=potential)
         table = _mimicry(
-            self_protein, foreign, hla, top=top, threshold=threshold, model=TCRModel(potential=potential),
-            across_molecules=across_molecules, rng=seeded_generator(seed),
+            self_protein, foreign, hla, top=top, threshold=MIMICRY_THRESHOLD if threshold is None else threshold,
+            model=model, across_molecules=across_molecules, rng=seeded_generator(seed),
         )
         if json_out:
             print_json(table)

@@ -406,7 +406,8 @@ def _check_table(table, name: str) -> pd.DataFrame:
 #: Columns of :func:`mimicry_search`'s table, in order.
 MIMICRY_COLUMNS = (
     "self_protein", "self_core_start", "self_core", "foreign_protein", "foreign_core_start", "foreign_core",
-    "self_allele", "foreign_allele", "same_molecule", "cross_reactivity", "ci_low", "ci_high", "overlap", "overlap_ci_low", "overlap_ci_high",
+    "self_allele", "foreign_allele", "same_molecule", "cross_reactivity", "ci_low", "ci_high", "overlap",
+    "overlap_ci_low", "overlap_ci_high",
     "self_rank", "foreign_rank", "contact_identity", "self_contacts", "foreign_contacts",
     "foreign_precursor_frequency", "self_precursor_frequency", "energy_gap",
 )
