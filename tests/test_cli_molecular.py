@@ -53,6 +53,19 @@ def test_mimicry_json_finds_the_dr15_cross_molecule_mimic():
     assert all(row["same_molecule"] for row in same_only)
 
 
+def test_mimicry_searches_a_foreign_proteome_from_fasta(tmp_path):
+    """A user's proteome file: the EBV polymerase in a FASTA with EBNA1 gives the same top pair."""
+    from autoimmunity.molecular import get_protein
+
+    fasta = tmp_path / "ebv.fasta"
+    fasta.write_text("".join(f">sp|{p.accession}|X {p.name} OS=Epstein-Barr virus GN={p.symbol}\n{p.sequence}\n"
+                             for p in (get_protein("EBNA1"), get_protein("BALF5"))))
+    out = _json(runner.invoke(app, ["mimicry", "--self", "MBP", "--foreign-fasta", str(fasta), "--hla",
+                                    "DRB1*15:01,DRB5*01:01", "--top", "1", "--json"]))
+    assert (out[0]["foreign_protein"], out[0]["foreign_core"], out[0]["self_core"]) == ("BALF5", "YHFVKKHVH",
+                                                                                        "VHFFKNIVT")
+
+
 @pytest.mark.parametrize(
     "args, field",
     [
@@ -65,6 +78,8 @@ def test_mimicry_json_finds_the_dr15_cross_molecule_mimic():
         (["mimicry", "--self", "MBP", "--foreign", "EBNA1", "--hla", "DRB1*15:01", "--potential", "blosum"],
          "potential"),
         (["mimicry", "--self", "MBP", "--foreign", "EBNA1", "--hla", "DRB1*15:01", "--threshold", "0"], "threshold"),
+        (["mimicry", "--self", "MBP", "--hla", "DRB1*15:01"], "foreign"),
+        (["mimicry", "--self", "MBP", "--foreign-fasta", "/nonexistent/ebv.fasta", "--hla", "DRB1*15:01"], "fasta"),
         (["thymus", "--hla", "DRB1*04:01", "--thymocytes", "10", "--seed", "-1"], "seed"),
     ],
 )

@@ -86,7 +86,10 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def mimicry(
         self_protein: str = typer.Option(..., "--self", help="Self protein (gene symbol or accession)."),
-        foreign: str = typer.Option(..., help="Foreign protein (symbol or accession)."),
+        foreign: str = typer.Option(None, help="Foreign proteins: comma-separated symbols or accessions."),
+        foreign_fasta: str = typer.Option(
+            None, help="Foreign proteome: a (UniProt-style, optionally gzipped) FASTA file, instead of --foreign."
+        ),
         hla: str = typer.Option(..., help="HLA class II genotype."),
         top: int = typer.Option(10, help="Number of pairs to report."),
         threshold: float = typer.Option(
@@ -101,7 +104,7 @@ def register(app: typer.Typer) -> None:
         seed: int = typer.Option(0, help="Random seed for the confidence intervals."),
         json_out: bool = typer.Option(False, "--json", help="Print a JSON list."),
     ):
-        """Rank foreign peptides that mimic the self protein's presented peptides."""
+        """Rank foreign peptides (of named proteins or a whole proteome) that mimic the self protein's ligands."""
 
         from .._errors import InputError
         from ..molecular import MIMICRY_MODEL, MIMICRY_THRESHOLD, TCRModel
@@ -109,6 +112,12 @@ def register(app: typer.Typer) -> None:
 
         if top < 1:
             raise InputError("top", f"{top} must be at least 1")
+        if (foreign is None) == (foreign_fasta is None):
+            raise InputError("foreign", "give either --foreign (symbols) or --foreign-fasta (a file), not both")
+        if foreign_fasta is not None:
+            from ..molecular import read_fasta
+
+            foreign = read_fasta(foreign_fasta, origin="foreign", thymic_display="none")
         model = MIMICRY_MODEL if potential is None else TCRModel(potential=potential)
         table = _mimicry(
             self_protein, foreign, hla, top=top, threshold=MIMICRY_THRESHOLD if threshold is None else threshold,
