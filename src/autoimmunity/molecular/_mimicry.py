@@ -133,6 +133,10 @@ class CrossReactivity:
         return self.n_recognising_both / self.n_recognising_a if self.n_recognising_a else float("nan")
 
 
+#: log P(recognise) below which the screening marginals rescale in log space (exp underflows near -745)
+_LOG_TINY = -600.0
+
+
 @lru_cache(maxsize=16)
 def _log_phi(model: TCRModel) -> np.ndarray:
     """log P(germline + S <= threshold) for every contact-sum grid index."""
@@ -199,13 +203,19 @@ def _joint_sums(ja, jb, comp, phi_a, phi, same, out):
 
 
 def _single_sums(codes: np.ndarray, tables: np.ndarray, model: TCRModel) -> np.ndarray:
-    """sum_t p(t) table[S(t)] per ligand, by exact convolution of its contact pmfs."""
+    """sum_t p(t) table[S(t)] per ligand, by exact convolution of its contact pmfs
+    (one convolution per distinct multiset of contacts: the sum is order-free)."""
     pmfs = _letter_pmfs(tuple(model.composition()), model.potential)
+    sum_pmfs: dict[tuple[int, ...], np.ndarray] = {}
     out = np.empty(codes.shape[0])
-    for i, row in enumerate(codes):
-        pmf = np.ones(1)
-        for c in row:
-            pmf = _convolve(pmf, pmfs[c])
+    for i, row in enumerate(codes.tolist()):
+        key = tuple(sorted(row))
+        if key not in sum_pmfs:
+            pmf = np.ones(1)
+            for c in key:
+                pmf = _convolve(pmf, pmfs[c])
+            sum_pmfs[key] = pmf
+        pmf = sum_pmfs[key]
         table = tables if tables.ndim == 1 else tables[i]
         out[i] = pmf @ table[: pmf.size]
     return out
@@ -353,25 +363,44 @@ def random_pair_null(
 
 
 def _conditional_marginals(codes: np.ndarray, model: TCRModel) -> np.ndarray:
-    """P(receptor residue t at contact k | recognises A), ``float64[n, 5, 20]``."""
+    """P(receptor residue t at contact k | recognises A), ``float64[n, 5, 20]``.
+
+    The marginal at contact k depends only on the ligand's residue there and on the
+    multiset of its other four residues (their contact-energy sum is order-free), so
+    each (residue, multiset) is computed once, and the sum distributions of the
+    multisets are built from their cached prefixes."""
     steps, offset, _ = _grid(model.potential)
     pmfs = _letter_pmfs(tuple(model.composition()), model.potential)
     log_phi = _log_phi(model)
     comp = model.composition()
+    sums: dict[tuple[int, ...], np.ndarray] = {(): np.ones(1)}
+
+    def rest_pmf(letters: tuple[int, ...]) -> np.ndarray:
+        if letters not in sums:
+            sums[letters] = _convolve(rest_pmf(letters[:-1]), pmfs[letters[-1]])
+        return sums[letters]
+
+    phi = np.exp(log_phi)
+    rows: dict[tuple[int, tuple[int, ...]], np.ndarray | None] = {}
     out = np.zeros((codes.shape[0], N_CONTACTS, N_STANDARD))
-    for i, row in enumerate(codes):
-        values = steps[:, row] - offset
+    for i, row in enumerate(codes.tolist()):
         for k in range(N_CONTACTS):
-            rest = np.ones(1)
-            for j in range(N_CONTACTS):
-                if j != k:
-                    rest = _convolve(rest, pmfs[row[j]])
-            logs = np.stack([log_phi[v : v + rest.size] for v in values[:, k]])
-            top = logs.max()
-            if not np.isfinite(top):
-                continue
-            weight = comp * (np.exp(logs - top) @ rest)
-            out[i, k] = weight / weight.sum()
+            key = (row[k], tuple(sorted(row[:k] + row[k + 1 :])))
+            if key not in rows:
+                rest = rest_pmf(key[1])
+                starts = steps[:, key[0]] - offset
+                top = log_phi[starts].max()  # log_phi falls with the sum: each slice peaks at its start
+                if top > _LOG_TINY:  # phi itself is representable: plain dot products
+                    weight = comp * (np.lib.stride_tricks.sliding_window_view(phi, rest.size)[starts] @ rest)
+                elif np.isfinite(top):  # a ligand almost no receptor recognises: rescale in log space
+                    logs = np.stack([log_phi[v : v + rest.size] for v in starts])
+                    weight = comp * (np.exp(logs - top) @ rest)
+                else:
+                    rows[key] = None
+                    continue
+                rows[key] = weight / weight.sum()
+            if rows[key] is not None:
+                out[i, k] = rows[key]
     return out
 
 
@@ -383,14 +412,16 @@ def _gap(marginals: np.ndarray, from_codes: np.ndarray, to_codes: np.ndarray, po
     return np.einsum("fkt,skt->fs", marginals, j_to) - np.einsum("fkt,fkt->f", marginals, j_from)[:, None]
 
 
-def _screen(foreign_codes: np.ndarray, self_codes: np.ndarray, model: TCRModel) -> np.ndarray:
+def _screen(foreign_codes: np.ndarray, self_codes: np.ndarray, foreign_marginals: np.ndarray,
+            self_marginals: np.ndarray, potential: str) -> np.ndarray:
     """``float64[nF, nS]``: the larger of the two mean energy penalties (kT) of
     switching ligand, among receptors that recognise the foreign ligand and
-    among those that recognise the self ligand (exact per-position marginals;
-    the germline term cancels on one molecule). Both penalties are small only
-    when the two repertoires overlap. Used only to choose pairs for exact evaluation."""
-    forward = _gap(_conditional_marginals(foreign_codes, model), foreign_codes, self_codes, model.potential)
-    backward = _gap(_conditional_marginals(self_codes, model), self_codes, foreign_codes, model.potential).T
+    among those that recognise the self ligand (exact per-position marginals,
+    :func:`_conditional_marginals`; the germline term cancels on one molecule).
+    Both penalties are small only when the two repertoires overlap. Used only to
+    choose pairs for exact evaluation."""
+    forward = _gap(foreign_marginals, foreign_codes, self_codes, potential)
+    backward = _gap(self_marginals, self_codes, foreign_codes, potential).T
     return np.maximum(forward, backward)
 
 
@@ -420,6 +451,10 @@ def _pair_blocks(own: pd.DataFrame, foreign: pd.DataFrame, model: TCRModel, acro
     the molecules of the genotype too: a receptor selected on one molecule can
     see a peptide on another (Lang HL et al., Nat Immunol 2002;3:940)."""
     rows = []
+    f_codes = encode_contacts(foreign["tcr_contacts"].tolist())
+    s_codes = encode_contacts(own["tcr_contacts"].tolist())
+    f_marginals = _conditional_marginals(f_codes, model)
+    s_marginals = _conditional_marginals(s_codes, model)
     self_alleles = sorted(set(own["allele"]))
     for f_allele in sorted(set(foreign["allele"])):
         for s_allele in self_alleles:
@@ -427,11 +462,7 @@ def _pair_blocks(own: pd.DataFrame, foreign: pd.DataFrame, model: TCRModel, acro
                 continue
             fi = np.flatnonzero((foreign["allele"] == f_allele).to_numpy())
             si = np.flatnonzero((own["allele"] == s_allele).to_numpy())
-            gap = _screen(
-                encode_contacts(foreign["tcr_contacts"].iloc[fi].tolist()),
-                encode_contacts(own["tcr_contacts"].iloc[si].tolist()),
-                model,
-            )
+            gap = _screen(f_codes[fi], s_codes[si], f_marginals[fi], s_marginals[si], model.potential)
             ff, ss = np.meshgrid(np.arange(fi.size), np.arange(si.size), indexing="ij")
             rows.append(pd.DataFrame({
                 "f": fi[ff.ravel()], "s": si[ss.ravel()], "self_allele": s_allele, "foreign_allele": f_allele,
