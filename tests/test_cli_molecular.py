@@ -50,7 +50,7 @@ def test_mimicry_json_finds_the_dr15_cross_molecule_mimic():
         "HLA-DRB1*15:01", "HLA-DRB5*01:01", False)
     same_only = _json(runner.invoke(app, ["mimicry", "--self", "MBP", "--foreign", "BALF5", "--hla",
                                           "DRB1*15:01,DRB5*01:01", "--same-molecule-only", "--json"]))
-    assert all(row["same_molecule"] for row in same_only)
+    assert same_only and all(row["same_molecule"] for row in same_only)
 
 
 def test_mimicry_searches_a_foreign_proteome_from_fasta(tmp_path):

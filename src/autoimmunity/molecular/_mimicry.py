@@ -529,8 +529,9 @@ def mimicry_search(
     happens for more than 10% of random pairs, so it cannot separate mimics
     from chance; the overlap also requires the self ligand's receptors to
     recognise the foreign one. All pairs are screened by
-    ``energy_gap``; the ``n_exact`` best-screened get exact statistics, and the
-    ``top`` best of those an interval. A search keeps the best of many pairs:
+    ``energy_gap``; the ``n_exact`` best-screened pairs on one molecule and the
+    ``n_exact`` best across molecules get exact statistics, and the ``top`` best
+    of those an interval. A search keeps the best of many pairs:
     judge its top hit against the maximum of as many random pairs
     (:func:`random_pair_null`), not against a single-pair percentile.
     """
@@ -543,7 +544,9 @@ def mimicry_search(
     pairs = _pair_blocks(own, foreign, model, bool(across_molecules))
     if pairs.empty:
         return pd.DataFrame(columns=list(MIMICRY_COLUMNS))
-    pairs = pairs.sort_values("energy_gap", kind="stable").head(n_exact)
+    # the screen ignores germline terms, which make pairs on two molecules overlap far less than
+    # pairs with the same contacts on one molecule: each kind gets its own n_exact best-screened pairs
+    pairs = pairs.sort_values("energy_gap", kind="stable").groupby("same_molecule", sort=False).head(n_exact)
     pairs["foreign_contacts"] = foreign["tcr_contacts"].to_numpy()[pairs["f"]]
     pairs["self_contacts"] = own["tcr_contacts"].to_numpy()[pairs["s"]]
     pairs = _exact_by_pair(pairs, model)
@@ -575,7 +578,7 @@ def mimicry(
     top: int = 20,
     rng: np.random.Generator,
     model: TCRModel = MIMICRY_MODEL,
-    threshold: float = MIMICRY_THRESHOLD,
+    threshold: float | None = None,
     n_receptors: int = 10_000,
     across_molecules: bool = True,
 ) -> pd.DataFrame:
@@ -584,7 +587,7 @@ def mimicry(
     Presents both proteins on every molecule of ``genotype`` (a string such as
     ``"DRB1*15:01"`` or an ``HLAGenotype``) with
     :func:`~autoimmunity.molecular.presented_ligands` (``threshold``: percentile
-    rank cutoff, default :data:`MIMICRY_THRESHOLD`), recomputes the TCR contacts
+    rank cutoff; None means :data:`MIMICRY_THRESHOLD`), recomputes the TCR contacts
     from each core and its P-1 residue with :func:`tcr_contacts`, and returns
     :func:`mimicry_search`'s table (``model`` default :data:`MIMICRY_MODEL`).
     """
@@ -592,7 +595,8 @@ def mimicry(
 
     tables = []
     for protein in (self_protein, foreign_protein):
-        table = presented_ligands(genotype, protein, threshold=threshold).copy()
+        table = presented_ligands(genotype, protein, threshold=MIMICRY_THRESHOLD if threshold is None else threshold)
+        table = table.copy()
         table["tcr_contacts"] = [
             tcr_contacts(c, p if isinstance(p, str) else None) for c, p in zip(table["core"], table["p_minus1"])
         ]
