@@ -108,6 +108,16 @@ def test_tcren_conditional_marginals_match_brute_force():
         np.testing.assert_allclose(marginals[k], expected / expected.sum(), rtol=1e-8, atol=1e-12)
 
 
+def test_conditional_marginals_log_space_path_agrees_with_the_direct_one(monkeypatch):
+    """Ligands almost no receptor recognises are rescaled in log space; on ordinary ligands both paths agree."""
+    import autoimmunity.molecular._mimicry as mimicry_module
+
+    codes = encode_contacts(["RKDEW", "SVCFF", "LLFVL", "GGGGG"])
+    direct = _conditional_marginals(codes, TCREN)
+    monkeypatch.setattr(mimicry_module, "_LOG_TINY", np.inf)
+    np.testing.assert_allclose(_conditional_marginals(codes, TCREN), direct, rtol=1e-9, atol=1e-15)
+
+
 def test_identical_contacts_cross_react_completely():
     result = cross_reactivity("GFVGK", "GFVGK", rng=np.random.default_rng(1))
     assert result.fraction == pytest.approx(1.0, abs=1e-9)
