@@ -202,20 +202,27 @@ def _joint_sums(ja, jb, comp, phi_a, phi, same, out):
         out[i] = _joint_sum(ja[i], jb[i], comp, phi_a[i], phi, same)
 
 
+class _MultisetSums:
+    """Distribution of the contact-energy sum over random receptor residues for a multiset of
+    ligand residues (sorted tuple of codes). The sum does not depend on the order of the
+    contacts, so each multiset is convolved once, from its cached prefix."""
+
+    def __init__(self, model: TCRModel):
+        self._pmfs = _letter_pmfs(tuple(model.composition()), model.potential)
+        self._cache: dict[tuple[int, ...], np.ndarray] = {(): np.ones(1)}
+
+    def __call__(self, letters: tuple[int, ...]) -> np.ndarray:
+        if letters not in self._cache:
+            self._cache[letters] = _convolve(self(letters[:-1]), self._pmfs[letters[-1]])
+        return self._cache[letters]
+
+
 def _single_sums(codes: np.ndarray, tables: np.ndarray, model: TCRModel) -> np.ndarray:
-    """sum_t p(t) table[S(t)] per ligand, by exact convolution of its contact pmfs
-    (one convolution per distinct multiset of contacts: the sum is order-free)."""
-    pmfs = _letter_pmfs(tuple(model.composition()), model.potential)
-    sum_pmfs: dict[tuple[int, ...], np.ndarray] = {}
+    """sum_t p(t) table[S(t)] per ligand, by exact convolution of its contact pmfs."""
+    sums = _MultisetSums(model)
     out = np.empty(codes.shape[0])
     for i, row in enumerate(codes.tolist()):
-        key = tuple(sorted(row))
-        if key not in sum_pmfs:
-            pmf = np.ones(1)
-            for c in key:
-                pmf = _convolve(pmf, pmfs[c])
-            sum_pmfs[key] = pmf
-        pmf = sum_pmfs[key]
+        pmf = sums(tuple(sorted(row)))
         table = tables if tables.ndim == 1 else tables[i]
         out[i] = pmf @ table[: pmf.size]
     return out
@@ -367,19 +374,11 @@ def _conditional_marginals(codes: np.ndarray, model: TCRModel) -> np.ndarray:
 
     The marginal at contact k depends only on the ligand's residue there and on the
     multiset of its other four residues (their contact-energy sum is order-free), so
-    each (residue, multiset) is computed once, and the sum distributions of the
-    multisets are built from their cached prefixes."""
+    each (residue, multiset) is computed once (:class:`_MultisetSums`)."""
     steps, offset, _ = _grid(model.potential)
-    pmfs = _letter_pmfs(tuple(model.composition()), model.potential)
     log_phi = _log_phi(model)
     comp = model.composition()
-    sums: dict[tuple[int, ...], np.ndarray] = {(): np.ones(1)}
-
-    def rest_pmf(letters: tuple[int, ...]) -> np.ndarray:
-        if letters not in sums:
-            sums[letters] = _convolve(rest_pmf(letters[:-1]), pmfs[letters[-1]])
-        return sums[letters]
-
+    rest_pmf = _MultisetSums(model)
     phi = np.exp(log_phi)
     rows: dict[tuple[int, tuple[int, ...]], np.ndarray | None] = {}
     out = np.zeros((codes.shape[0], N_CONTACTS, N_STANDARD))
