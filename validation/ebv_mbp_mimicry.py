@@ -28,18 +28,18 @@ import numpy as np
 from autoimmunity.molecular import (
     MIMICRY_MODEL,
     STANDARD_AMINO_ACIDS,
+    Protein,
     TCRModel,
+    encode_contacts,
     get_protein,
     human_aa_composition,
     mimicry,
     presented_ligands,
     random_pair_null,
 )
-from autoimmunity.molecular._antigens import Protein
+# exact pair statistics without the sampled interval of cross_reactivity (51,200 window pairs here)
 from autoimmunity.molecular._mimicry import _exact
-from autoimmunity.molecular._tcr import encode_contacts
-from autoimmunity.tolerance._bone_marrow import bcr_model
-from autoimmunity.tolerance._parameters import BoneMarrowParameters
+from autoimmunity.tolerance import BoneMarrowParameters, bcr_model
 
 DR15 = "DRB1*15:01,DRB5*01:01"
 

@@ -107,7 +107,7 @@ def register(app: typer.Typer) -> None:
         """Rank foreign peptides (of named proteins or a whole proteome) that mimic the self protein's ligands."""
 
         from .._errors import InputError
-        from ..molecular import MIMICRY_MODEL, MIMICRY_THRESHOLD, TCRModel
+        from ..molecular import MIMICRY_MODEL, TCRModel
         from ..molecular._mimicry import mimicry as _mimicry
 
         if top < 1:
@@ -120,8 +120,8 @@ def register(app: typer.Typer) -> None:
             foreign = read_fasta(foreign_fasta, origin="foreign", thymic_display="none")
         model = MIMICRY_MODEL if potential is None else TCRModel(potential=potential)
         table = _mimicry(
-            self_protein, foreign, hla, top=top, threshold=MIMICRY_THRESHOLD if threshold is None else threshold,
-            model=model, across_molecules=across_molecules, rng=seeded_generator(seed),
+            self_protein, foreign, hla, top=top, threshold=threshold, model=model,
+            across_molecules=across_molecules, rng=seeded_generator(seed),
         )
         if json_out:
             print_json(table)
